@@ -1,0 +1,79 @@
+"""llm_extract: validated, source-grounded event records from news text.
+
+>>> from llm_extract import extract
+>>> result = extract(text, schema="conflict_events", published="2019-08-21")
+>>> result.records, result.usage, result.attempts
+"""
+
+from llm_extract.backends import Backend, backend_names, register_backend, resolve_backend
+from llm_extract.batch import BatchSummary, run_batch
+from llm_extract.documents import Document, Sentence
+from llm_extract.errors import (
+    AuthenticationError,
+    BackendError,
+    ConfigError,
+    EmbeddedModelError,
+    EndpointUnreachableError,
+    ExtractionFailedError,
+    InputError,
+    LlmExtractError,
+    ModelNotFoundError,
+    OutputTruncatedError,
+    RequestRejectedError,
+    SchemaError,
+    TemplateError,
+    TransportRetriesExhaustedError,
+    ValidationRetriesExhaustedError,
+)
+from llm_extract.extractor import Extractor, aextract, extract
+from llm_extract.grounding import Evidence
+from llm_extract.result import Attempts, ExtractionResult, Usage
+from llm_extract.schema_kit import DateExpression, EventDate, EventRecord, EvidenceRefs
+from llm_extract.schemas import Schema, load_schema, shipped_schemas
+from llm_extract.templates import PromptTemplate
+from llm_extract.transport import transport_retrying
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Attempts",
+    "AuthenticationError",
+    "Backend",
+    "BackendError",
+    "BatchSummary",
+    "ConfigError",
+    "DateExpression",
+    "Document",
+    "EmbeddedModelError",
+    "EndpointUnreachableError",
+    "EventDate",
+    "EventRecord",
+    "Evidence",
+    "EvidenceRefs",
+    "ExtractionFailedError",
+    "ExtractionResult",
+    "Extractor",
+    "InputError",
+    "LlmExtractError",
+    "ModelNotFoundError",
+    "OutputTruncatedError",
+    "PromptTemplate",
+    "RequestRejectedError",
+    "Schema",
+    "SchemaError",
+    "Sentence",
+    "TemplateError",
+    "TransportRetriesExhaustedError",
+    "Usage",
+    "ValidationRetriesExhaustedError",
+    "__version__",
+    "aextract",
+    "backend_names",
+    "extract",
+    "load_schema",
+    "register_backend",
+    "resolve_backend",
+    "run_batch",
+    "shipped_schemas",
+    "transport_retrying",
+]

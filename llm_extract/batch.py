@@ -1,0 +1,194 @@
+"""Batch extraction to a JSONL file that survives bad documents and interruptions.
+
+Each document produces one line, written whole and fsync'ed before the next document starts:
+``{"document_id", "source", "sha256", "status": "ok", "records", "usage", "attempts", ...}``
+or ``{"status": "error", "error": {...}}``. Running again with the same output skips documents
+already ``ok`` with the same content hash, retries the failed ones, and drops a half-written last
+line, so an interrupted run resumes without losing or duplicating a record. Readers take the
+last line per ``document_id``.
+
+Inputs are text files, folders of ``*.txt``, or ``.jsonl`` files of ``{"id", "text",
+"published"}`` objects.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from llm_extract.documents import Document
+from llm_extract.errors import (
+    BackendError,
+    ExtractionFailedError,
+    InputError,
+    LlmExtractError,
+    RequestRejectedError,
+    TransportRetriesExhaustedError,
+    describe,
+)
+from llm_extract.result import Usage
+
+if TYPE_CHECKING:
+    from llm_extract.extractor import Extractor
+
+# Errors about one document: record them and go on. Others (bad key, no server) stop the run.
+PER_DOCUMENT_ERRORS = (
+    InputError,
+    ExtractionFailedError,
+    RequestRejectedError,
+    TransportRetriesExhaustedError,
+)
+
+
+@dataclass
+class Job:
+    """One document to extract, or the error met while reading it."""
+
+    document_id: str
+    source: str
+    document: Document | None = None
+    published: str | date | None = None
+    error: LlmExtractError | None = None
+
+
+@dataclass
+class BatchSummary:
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    usage: Usage = field(default_factory=Usage)
+    failures: list[str] = field(default_factory=list)
+
+
+def iter_jobs(
+    inputs: Iterable[str | Path], *, published: str | date | None, max_chars: int
+) -> Iterator[Job]:
+    """Expand files, folders and JSONL inputs into jobs; unreadable ones become error jobs."""
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix in {".txt", ".md"})
+            yield from iter_jobs(files, published=published, max_chars=max_chars)
+        elif path.suffix == ".jsonl":
+            yield from _jsonl_jobs(path, published, max_chars)
+        else:
+            try:
+                doc = Document.from_path(path, max_chars=max_chars)
+                yield Job(doc.id, str(path), doc, published)
+            except InputError as e:
+                yield Job(str(path), str(path), error=e)
+
+
+def _jsonl_jobs(path: Path, published: str | date | None, max_chars: int) -> Iterator[Job]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        yield Job(str(path), str(path), error=InputError(f"Cannot read {path}: {e}.", "Check it."))
+        return
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            row = {"_error": f"not JSON ({e.msg})"}
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            reason = row.get("_error") if isinstance(row, dict) else None
+            yield Job(where, where, error=InputError(
+                f"{where} is not a document line: {reason or 'no string text field'}.",
+                'Each line must be {"id": ..., "text": ..., "published": "YYYY-MM-DD"}.',
+            ))  # fmt: skip
+            continue
+        doc_id = str(row.get("id") or where)
+        try:
+            doc = Document.from_text(row["text"], id=doc_id, source=where, max_chars=max_chars)
+        except InputError as e:
+            yield Job(doc_id, where, error=e)
+            continue
+        yield Job(doc_id, where, doc, row.get("published") or published)
+
+
+def completed(output: Path) -> set[tuple[str, str]]:
+    """(document_id, sha256) of documents already extracted into ``output``; repairs a torn tail."""
+    if not output.exists():
+        return set()
+    data = output.read_bytes()
+    if data and not data.endswith(b"\n"):
+        # The last write was interrupted: drop the partial line so the file stays valid JSONL.
+        with output.open("r+b") as f:
+            f.truncate(data.rfind(b"\n") + 1)
+        data = data[: data.rfind(b"\n") + 1]
+    done = set()
+    for line in data.decode("utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if row.get("status") == "ok":
+            done.add((row.get("document_id"), row.get("sha256")))
+    return done
+
+
+def run_batch(
+    extractor: Extractor,
+    inputs: Iterable[str | Path],
+    output: Path | IO[str],
+    *,
+    published: str | date | None = None,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+) -> BatchSummary:
+    """Extract every input into JSONL ``output`` (a path resumes; a stream just writes)."""
+    summary = BatchSummary()
+    done = completed(output) if isinstance(output, Path) else set()
+    stream = output.open("a", encoding="utf-8") if isinstance(output, Path) else output
+    try:
+        for job in iter_jobs(inputs, published=published, max_chars=extractor.max_chars):
+            if job.document and (job.document_id, job.document.sha256) in done:
+                summary.skipped += 1
+                continue
+            row = _run_job(extractor, job)
+            _write_line(stream, row)
+            if row["status"] == "ok":
+                summary.ok += 1
+                summary.usage.add(Usage.model_validate(row["usage"]))
+            else:
+                summary.failed += 1
+                summary.failures.append(f"{job.source}: {row['error']['message']}")
+            if on_result:
+                on_result(row)
+    finally:
+        if isinstance(output, Path):
+            stream.close()
+    return summary
+
+
+def _run_job(extractor: Extractor, job: Job) -> dict[str, Any]:
+    head: dict[str, Any] = {
+        "document_id": job.document_id,
+        "source": job.source,
+        "sha256": job.document.sha256 if job.document else None,
+    }
+    if job.error is not None or job.document is None:
+        return {**head, "status": "error", "error": describe(job.error or InputError("unreadable"))}
+    try:
+        result = extractor.extract(job.document, published=job.published)
+    except PER_DOCUMENT_ERRORS as e:
+        return {**head, "status": "error", "error": describe(e)}
+    except BackendError:
+        raise  # the endpoint itself is unusable: every further document would fail the same way
+    return {**head, "status": "ok", **result.to_json_dict()}
+
+
+def _write_line(stream: IO[str], row: dict[str, Any]) -> None:
+    stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+    stream.flush()
+    try:
+        os.fsync(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (a pipe or StringIO): nothing to sync

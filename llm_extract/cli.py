@@ -1,0 +1,221 @@
+"""The command line: a thin layer over the library.
+
+Results go to stdout as JSON; messages go to stderr. Library errors become one line naming the
+fix and an exit code (2 bad input/config, 3 backend, 4 extraction failed, 5 some documents in a
+batch failed). Set LLM_EXTRACT_DEBUG=1 to get the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from llm_extract.backends import resolve_backend
+from llm_extract.batch import run_batch
+from llm_extract.documents import Document
+from llm_extract.errors import LlmExtractError
+from llm_extract.extractor import DEFAULT_SCHEMA, Extractor, parse_published
+from llm_extract.schemas import load_schema, shipped_schemas
+from llm_extract.templates import PromptTemplate
+
+app = typer.Typer(
+    help="Turn news text into validated, source-grounded event records.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+schemas_app = typer.Typer(help="List shipped schemas, or show one's JSON Schema.")
+app.add_typer(schemas_app, name="schemas")
+
+EXIT_PARTIAL = 5
+
+SchemaOpt = Annotated[
+    str, typer.Option("--schema", "-s", help="Shipped schema name or path/to/file.py:Class.")
+]
+ModelOpt = Annotated[str | None, typer.Option(help="Model name (env LLM_EXTRACT_MODEL).")]
+BaseUrlOpt = Annotated[
+    str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1.")
+]
+ApiKeyOpt = Annotated[str | None, typer.Option(help="API key (env OPENAI_API_KEY).")]
+BackendOpt = Annotated[
+    str | None, typer.Option(help="Backend name: openai or embedded (default: by settings).")
+]
+
+
+def _fail(error: LlmExtractError) -> NoReturn:
+    if os.environ.get("LLM_EXTRACT_DEBUG"):
+        raise error
+    typer.echo(f"Error: {error}", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def _note(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@app.command()
+def extract(
+    files: Annotated[list[str], typer.Argument(help="Text files, folders, .jsonl, or - for stdin.")],
+    schema: SchemaOpt = DEFAULT_SCHEMA,
+    published: Annotated[
+        str | None, typer.Option(help="Publication date YYYY-MM-DD (resolves 'on Wednesday').")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Append JSONL here; reruns resume.")
+    ] = None,
+    template: Annotated[str | None, typer.Option(help="Prompt template name or path.")] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    backend: BackendOpt = None,
+    validation_retries: Annotated[int, typer.Option(help="Re-asks after invalid output.")] = 2,
+    transport_retries: Annotated[int, typer.Option(help="Resends after 429/5xx/timeouts.")] = 4,
+    timeout: Annotated[float, typer.Option(help="Seconds per HTTP request.")] = 600.0,
+    max_tokens: Annotated[int, typer.Option(help="Answer length limit in tokens.")] = 2048,
+    max_chars: Annotated[int, typer.Option(help="Refuse documents longer than this.")] = 60_000,
+) -> None:
+    """Extract event records. One file prints a JSON result; several (or -o) write JSONL."""
+    try:
+        extractor = Extractor(
+            schema,
+            backend=backend,
+            model=model,
+            base_url=base_url,
+            api_key=api_key,
+            template=template,
+            validation_retries=validation_retries,
+            transport_retries=transport_retries,
+            timeout=timeout,
+            max_tokens=max_tokens,
+            max_chars=max_chars,
+        )
+        _announce(extractor)
+        with extractor:
+            if len(files) == 1 and output is None and not Path(files[0]).is_dir() and not files[0].endswith(".jsonl"):
+                _extract_one(extractor, files[0], published)
+            else:
+                _extract_many(extractor, files, output, published)
+    except LlmExtractError as e:
+        _fail(e)
+
+
+def _announce(extractor: Extractor) -> None:
+    if extractor.backend.name == "embedded":
+        _note(
+            f"Using the {extractor.backend.label}: no endpoint configured (set OPENAI_BASE_URL or "
+            "--base-url to use another). It is a small model; expect misses. Starting it..."
+        )
+    else:
+        _note(f"Using {extractor.backend.label}.")
+
+
+def _extract_one(extractor: Extractor, file: str, published: str | None) -> None:
+    if file == "-":
+        doc = Document.from_text(sys.stdin.read(), source="<stdin>", max_chars=extractor.max_chars)
+    else:
+        doc = Document.from_path(file, max_chars=extractor.max_chars)
+    result = extractor.extract(doc, published=published)
+    a = result.attempts
+    _note(
+        f"{len(result.records)} record(s) in {result.seconds:.1f}s; {result.usage.total_tokens} "
+        f"tokens; {a.validation_reasks} validation re-ask(s), {a.transport_retries} transport "
+        "retr(ies)."
+    )
+    typer.echo(json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False))
+
+
+def _extract_many(
+    extractor: Extractor, files: list[str], output: Path | None, published: str | None
+) -> None:
+    started = time.perf_counter()
+
+    def progress(row: dict[str, Any]) -> None:
+        if row["status"] == "ok":
+            _note(f"ok     {row['source']}: {len(row['records'])} record(s), {row['seconds']:.1f}s")
+        else:
+            _note(f"failed {row['source']}: {row['error']['message']}")
+
+    summary = run_batch(
+        extractor, files, output or sys.stdout, published=published, on_result=progress
+    )
+    _note(
+        f"{summary.ok} ok, {summary.failed} failed, {summary.skipped} already done; "
+        f"{summary.usage.total_tokens} tokens; {time.perf_counter() - started:.1f}s."
+    )
+    if summary.failed:
+        _note("Failed documents are kept in the output with their errors; rerun to retry them.")
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@schemas_app.callback(invoke_without_command=True)
+def schemas_list(ctx: typer.Context) -> None:
+    """List the shipped schemas."""
+    if ctx.invoked_subcommand is not None:
+        return
+    try:
+        for name in shipped_schemas():
+            first_line = load_schema(name).description.splitlines()[0]
+            typer.echo(f"{name:20} {first_line}")
+    except LlmExtractError as e:
+        _fail(e)
+
+
+@schemas_app.command("show")
+def schemas_show(name: Annotated[str, typer.Argument(help="Schema name or file.py:Class.")]) -> None:
+    """Print a schema's JSON Schema (what the model is constrained to)."""
+    try:
+        typer.echo(json.dumps(load_schema(name).json_schema(), indent=2))
+    except LlmExtractError as e:
+        _fail(e)
+
+
+@app.command()
+def prompt(
+    file: Annotated[str, typer.Argument(help="Text file (or - for stdin).")],
+    schema: SchemaOpt = DEFAULT_SCHEMA,
+    template: Annotated[str | None, typer.Option(help="Prompt template name or path.")] = None,
+    published: Annotated[str | None, typer.Option(help="Publication date YYYY-MM-DD.")] = None,
+) -> None:
+    """Print the chat messages that extraction would send (sends nothing)."""
+    try:
+        text = sys.stdin.read() if file == "-" else None
+        doc = Document.from_text(text, source="<stdin>") if text is not None else Document.from_path(file)
+        loaded = load_schema(schema)
+        tpl = PromptTemplate.load(template or loaded.prompt_template)
+        messages = tpl.render(doc, loaded, parse_published(published))
+        typer.echo(json.dumps(messages, indent=2, ensure_ascii=False))
+    except LlmExtractError as e:
+        _fail(e)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+) -> None:
+    """Run the embedded model as an OpenAI-compatible server until Ctrl-C."""
+    try:
+        backend = resolve_backend("embedded", host=host, port=port)
+        url = backend.base_url
+    except LlmExtractError as e:
+        _fail(e)
+    _note(f"Serving {backend.model} at {url} (Ctrl-C to stop).")
+    _note(f"Use it with: llm-extract extract FILE --base-url {url} --model {backend.model}")
+    typer.echo(url)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        _note("Stopped.")
+    finally:
+        backend.close()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,152 @@
+"""Input documents: reading and checking files, and splitting text into numbered sentences.
+
+Sentences are the unit of evidence: the prompt shows them as ``[S1] ...`` and the model cites
+ids, so every evidence span is a slice of the source by construction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from llm_extract.errors import InputError
+
+#: Default upper bound on document size. Past this the embedded model's context is long gone;
+#: a user with a long-context endpoint raises it with ``max_chars=`` / ``--max-chars``.
+DEFAULT_MAX_CHARS = 60_000
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "gen", "col", "lt", "sgt", "capt", "maj", "cpl", "pvt",
+    "gov", "sen", "rep", "st", "jr", "sr", "no", "vs", "etc", "inc", "ltd", "co", "corp",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "u.s", "u.n", "u.k", "e.g", "i.e", "approx", "est", "dept", "univ", "mt", "ft",
+}  # fmt: skip
+
+# A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a likely start.
+_BOUNDARY = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
+_NEWLINES = re.compile(r"\n\s*")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence: 1-based id and its exact span in the document text."""
+
+    id: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A checked, decoded document. ``text[s.start:s.end] == s.text`` for every sentence."""
+
+    text: str
+    id: str = ""
+    source: str | None = None
+    sentences: tuple[Sentence, ...] = field(default=())
+
+    @classmethod
+    def from_text(
+        cls,
+        text: str,
+        *,
+        id: str | None = None,
+        source: str | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+    ) -> Document:
+        text = text.removeprefix("\ufeff")
+        where = f" ({source})" if source else ""
+        if not text.strip():
+            raise InputError(
+                f"The document{where} is empty.", "Pass a file or string with the article text."
+            )
+        if "\x00" in text:
+            raise InputError(
+                f"The document{where} contains NUL bytes; it looks binary.",
+                "Extract the plain text first (e.g. pdftotext, or save as .txt).",
+            )
+        if len(text) > max_chars:
+            raise InputError(
+                f"The document{where} has {len(text):,} characters, over the limit of "
+                f"{max_chars:,}.",
+                "Split it into articles, or raise the limit with --max-chars / max_chars= "
+                "if your endpoint has the context for it.",
+            )
+        doc_id = id or "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        return cls(text=text, id=doc_id, source=source, sentences=split_sentences(text))
+
+    @classmethod
+    def from_path(cls, path: str | Path, *, max_chars: int = DEFAULT_MAX_CHARS) -> Document:
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"No such file: {path}.", "Check the path.") from None
+        except IsADirectoryError:
+            raise InputError(f"{path} is a directory.", "Pass the text files inside it.") from None
+        except OSError as e:
+            raise InputError(f"Cannot read {path}: {e.strerror}.", "Check permissions.") from e
+        if b"\x00" in raw[:8192]:
+            raise InputError(
+                f"{path} looks binary (it contains NUL bytes).",
+                "Extract the plain text first (e.g. pdftotext, or save as .txt).",
+            )
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise InputError(
+                f"{path} is not valid UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start}).",
+                f"Convert it, e.g. `iconv -f latin1 -t utf-8 {path} > fixed.txt`.",
+            ) from None
+        return cls.from_text(text, id=str(path), source=str(path), max_chars=max_chars)
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def numbered(self) -> str:
+        """The text as the model sees it: one ``[S<id>] sentence`` per line."""
+        return "\n".join(f"[S{s.id}] {s.text}" for s in self.sentences)
+
+    def sentence(self, sentence_id: int) -> Sentence | None:
+        if 1 <= sentence_id <= len(self.sentences):
+            return self.sentences[sentence_id - 1]
+        return None
+
+
+def split_sentences(text: str) -> tuple[Sentence, ...]:
+    """Split on line breaks and sentence punctuation, keeping exact character offsets."""
+    spans: list[tuple[int, int]] = []
+    line_start = 0
+    for match in [*_NEWLINES.finditer(text), None]:
+        line_end = match.start() if match else len(text)
+        _split_line(text, line_start, line_end, spans)
+        if match:
+            line_start = match.end()
+    sentences = []
+    for start, end in spans:
+        # Trim whitespace inside the span so the quote is clean and offsets stay exact.
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            sentences.append(Sentence(len(sentences) + 1, start, end, text[start:end]))
+    return tuple(sentences)
+
+
+def _split_line(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+    cursor = start
+    for m in _BOUNDARY.finditer(text, start, end):
+        word = re.search(r"(\S+)$", text[cursor : m.start()])
+        token = word.group(1).lower().rstrip(".") if word else ""
+        # "Gen. Haftar", "U.S. forces", "No. 5": not a boundary.
+        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+            continue
+        out.append((cursor, m.end()))
+        cursor = m.end()
+    out.append((cursor, end))

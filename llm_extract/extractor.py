@@ -1,0 +1,265 @@
+"""The pipeline: template -> backend -> validate/re-ask (over transport retries) -> ground -> result.
+
+:class:`Extractor` holds everything that stays the same across documents (schema, template,
+backend, retry budgets); :func:`extract` is the one-call version.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tenacity import Retrying
+
+from llm_extract.backends import Backend, resolve_backend
+from llm_extract.context import ExtractionContext, extraction_context
+from llm_extract.documents import DEFAULT_MAX_CHARS, Document
+from llm_extract.errors import ConfigError, InputError
+from llm_extract.result import ExtractionResult
+from llm_extract.schemas import Schema, load_schema
+from llm_extract.templates import PromptTemplate
+from llm_extract.transport import (
+    DEFAULT_TRANSPORT_RETRIES,
+    CallLog,
+    transport_retrying,
+    with_async_transport_retries,
+    with_transport_retries,
+)
+from llm_extract.validate import (
+    DEFAULT_VALIDATION_RETRIES,
+    finish,
+    patch_create,
+    structured_call_kwargs,
+    translate_failure,
+)
+
+if TYPE_CHECKING:
+    import openai
+    from pydantic import BaseModel
+
+DEFAULT_SCHEMA = "conflict_events"
+_CHARS_PER_TOKEN = 4  # rough, for refusing clearly-too-long prompts before sending them
+
+
+class Extractor:
+    """Extracts validated, grounded records with one schema, template and backend.
+
+    Args:
+        schema: shipped schema name, ``path/to/file.py:Class``, or a pydantic class.
+        backend: a backend name (``"openai"``, ``"embedded"``) or instance; by default a base URL
+            or API key (argument or environment) selects ``openai``, else ``embedded``.
+        template: a shipped template name or a path; default: the schema's own.
+        validation_retries: re-asks after a validation failure (the model got it wrong).
+        transport_retries: resends after 429/5xx/timeouts (the server failed), or a
+            ``tenacity.Retrying`` for full control.
+    """
+
+    def __init__(
+        self,
+        schema: str | type[BaseModel] = DEFAULT_SCHEMA,
+        *,
+        backend: str | Backend | None = None,
+        model: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        template: str | Path | None = None,
+        validation_retries: int = DEFAULT_VALIDATION_RETRIES,
+        transport_retries: int | Retrying = DEFAULT_TRANSPORT_RETRIES,
+        timeout: float = 600.0,
+        max_tokens: int = 2048,
+        temperature: float = 0.0,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        **backend_options: Any,
+    ) -> None:
+        if validation_retries < 0:
+            raise ConfigError("validation_retries must be 0 or more.")
+        self.schema: Schema = load_schema(schema)
+        self.template = PromptTemplate.load(template or self.schema.prompt_template)
+        self.template.check(self.schema)  # template mistakes fail here, before any API call
+        self.backend = resolve_backend(
+            backend, model=model, base_url=base_url, api_key=api_key, **backend_options
+        )
+        self.validation_retries = validation_retries
+        self.transport_policy = (
+            transport_retries
+            if isinstance(transport_retries, Retrying)
+            else transport_retrying(transport_retries)
+        )
+        self.timeout = timeout
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.max_chars = max_chars
+        self._client: openai.OpenAI | None = None
+        self._async_client: openai.AsyncOpenAI | None = None
+
+    # --- public API ----------------------------------------------------------------------
+
+    def extract(
+        self,
+        text: str | Document,
+        *,
+        published: str | date | None = None,
+        document_id: str | None = None,
+    ) -> ExtractionResult:
+        """Extract records from one document (text or :class:`Document`)."""
+        doc, pub, messages = self._prepare(text, published, document_id)
+        if self._client is None:
+            self._client = self.backend.client(self.timeout)
+        log = CallLog()
+        raw = with_transport_retries(
+            self._client.chat.completions.create, self.transport_policy, log, self._where()
+        )
+        started = time.perf_counter()
+        with extraction_context(ExtractionContext(doc, pub)):
+            try:
+                parsed = patch_create(raw, self.backend.mode)(**self._request(messages, log))
+            except Exception as exc:
+                raise translate_failure(exc, log, self.validation_retries) from exc
+        return self._result(doc, parsed, log, time.perf_counter() - started)
+
+    async def aextract(
+        self,
+        text: str | Document,
+        *,
+        published: str | date | None = None,
+        document_id: str | None = None,
+    ) -> ExtractionResult:
+        """Async :meth:`extract`."""
+        doc, pub, messages = self._prepare(text, published, document_id)
+        if self._async_client is None:
+            self._async_client = self.backend.async_client(self.timeout)
+        log = CallLog()
+        raw = with_async_transport_retries(
+            self._async_client.chat.completions.create,
+            self.transport_policy,
+            log,
+            self._where(),
+        )
+        started = time.perf_counter()
+        with extraction_context(ExtractionContext(doc, pub)):
+            try:
+                parsed = await patch_create(raw, self.backend.mode)(**self._request(messages, log))
+            except Exception as exc:
+                raise translate_failure(exc, log, self.validation_retries) from exc
+        return self._result(doc, parsed, log, time.perf_counter() - started)
+
+    def extract_file(
+        self, path: str | Path, *, published: str | date | None = None
+    ) -> ExtractionResult:
+        """Read, check and extract one UTF-8 text file."""
+        return self.extract(Document.from_path(path, max_chars=self.max_chars), published=published)
+
+    def render_prompt(
+        self, text: str | Document, *, published: str | date | None = None
+    ) -> list[dict[str, str]]:
+        """The chat messages that would be sent (for inspection; sends nothing)."""
+        return self._prepare(text, published, None)[2]
+
+    def close(self) -> None:
+        """Close HTTP clients (the shared embedded server stays up for the process)."""
+        if self._client is not None:
+            self._client.close()
+        self._client = None
+        self._async_client = None
+        self.backend.close()
+
+    async def aclose(self) -> None:
+        if self._async_client is not None:
+            await self._async_client.close()
+        self._async_client = None
+        self.close()
+
+    def __enter__(self) -> Extractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- steps -----------------------------------------------------------------------------
+
+    def _prepare(
+        self, text: str | Document, published: str | date | None, document_id: str | None
+    ) -> tuple[Document, date | None, list[dict[str, str]]]:
+        doc = (
+            text
+            if isinstance(text, Document)
+            else Document.from_text(text, id=document_id, max_chars=self.max_chars)
+        )
+        pub = parse_published(published)
+        messages = self.template.render(doc, self.schema, pub)
+        window = self.backend.context_window
+        prompt_chars = sum(len(m["content"]) for m in messages)
+        if window and prompt_chars / _CHARS_PER_TOKEN + self.max_tokens > window:
+            raise InputError(
+                f"The prompt for {doc.source or doc.id} is about {prompt_chars // _CHARS_PER_TOKEN:,}"
+                f" tokens; with {self.max_tokens} for the answer it exceeds {self.backend.label}'s "
+                f"context of {window:,}.",
+                "Split the document, or use an endpoint with a longer context (--base-url).",
+            )
+        return doc, pub, messages
+
+    def _request(self, messages: list[dict[str, str]], log: CallLog) -> dict[str, Any]:
+        return {
+            "messages": messages,
+            "model": self.backend.model,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            **structured_call_kwargs(self.schema.response_model, self.validation_retries, log),
+        }
+
+    def _result(
+        self, doc: Document, parsed: Any, log: CallLog, seconds: float
+    ) -> ExtractionResult:
+        finish(log)
+        return ExtractionResult(
+            document_id=doc.id,
+            schema_name=self.schema.name,
+            model=self.backend.model,
+            records=list(parsed.records),
+            usage=log.usage,
+            attempts=log.attempts,
+            seconds=round(seconds, 3),
+        )
+
+    def _where(self) -> str:
+        return f"{self.backend.label or self.backend.model} ({self.backend.base_url})"
+
+
+def parse_published(published: str | date | None) -> date | None:
+    if published is None or isinstance(published, date):
+        return published
+    try:
+        return date.fromisoformat(published.strip())
+    except ValueError:
+        raise InputError(
+            f"Publication date {published!r} is not an ISO date.", "Use YYYY-MM-DD, e.g. 2019-08-21."
+        ) from None
+
+
+def extract(
+    text: str | Document,
+    schema: str | type[BaseModel] = DEFAULT_SCHEMA,
+    *,
+    published: str | date | None = None,
+    **settings: Any,
+) -> ExtractionResult:
+    """One-call extraction; ``settings`` are :class:`Extractor` arguments."""
+    with Extractor(schema, **settings) as extractor:
+        return extractor.extract(text, published=published)
+
+
+async def aextract(
+    text: str | Document,
+    schema: str | type[BaseModel] = DEFAULT_SCHEMA,
+    *,
+    published: str | date | None = None,
+    **settings: Any,
+) -> ExtractionResult:
+    """Async one-call extraction."""
+    extractor = Extractor(schema, **settings)
+    try:
+        return await extractor.aextract(text, published=published)
+    finally:
+        await extractor.aclose()

@@ -1,0 +1,63 @@
+"""What an extraction returns: records plus the accounting (tokens, attempts, timings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Usage(BaseModel):
+    """Tokens summed over every HTTP response of one extraction (re-asks included)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def add(self, usage: Any) -> None:
+        """Add an openai ``CompletionUsage`` (or anything with the same attributes)."""
+        if usage is None:
+            return
+        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion = int(getattr(usage, "completion_tokens", 0) or 0)
+        self.prompt_tokens += prompt
+        self.completion_tokens += completion
+        self.total_tokens += int(getattr(usage, "total_tokens", 0) or (prompt + completion))
+
+    def __iadd__(self, other: Usage) -> Usage:
+        self.add(other)
+        return self
+
+
+class Attempts(BaseModel):
+    """The two retry budgets, counted separately.
+
+    ``requests``: HTTP requests sent. ``transport_retries``: of those, how many repeated a
+    request after a 429/5xx/timeout/connection failure. ``validation_reasks``: how many times the
+    model was asked again because its answer failed validation.
+    """
+
+    requests: int = 0
+    transport_retries: int = 0
+    validation_reasks: int = 0
+    validation_errors: list[str] = Field(default_factory=list)
+
+
+class ExtractionResult(BaseModel):
+    """Validated records for one document, with usage and attempts (also on success)."""
+
+    document_id: str
+    schema_name: str
+    model: str
+    records: list[Any]
+    usage: Usage
+    attempts: Attempts
+    seconds: float
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (records serialised with their own models)."""
+        data = self.model_dump(mode="json", exclude={"records"})
+        data["records"] = [
+            r.model_dump(mode="json") if isinstance(r, BaseModel) else r for r in self.records
+        ]
+        return data

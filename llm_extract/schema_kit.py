@@ -1,0 +1,113 @@
+"""Building blocks for event schemas (shipped ones in ``schemas/`` and users' own).
+
+A schema is a documented pydantic model, one record per event. Its docstring and field
+descriptions are what the model reads (the prompt template renders them). Two field types do
+work on validation, using the document being extracted:
+
+* :data:`EvidenceRefs` -- the model cites sentence ids; they become exact :class:`Evidence` spans.
+* :data:`DateExpression` -- the model copies the date words; code resolves them to an ISO date
+  against the publication date and rejects dates after it.
+"""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
+
+from llm_extract.context import current_context
+from llm_extract.dates import Precision, resolve_date
+from llm_extract.grounding import Evidence, ground
+
+MAX_EVIDENCE = 3
+
+
+class EventRecord(BaseModel):
+    """Base class for one extracted record. Subclass it and document every field.
+
+    Class settings (not fields): ``max_records`` caps the list the model may emit (grammar-
+    constrained decoding otherwise lets a small model emit a record per sentence until
+    max_tokens); ``prompt_template`` names the template in ``prompts/``; ``prompt_context`` adds
+    variables (a taxonomy, coding rules) to that template.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_records: ClassVar[int] = 8
+    prompt_template: ClassVar[str] = "default.j2"
+    prompt_context: ClassVar[dict[str, Any]] = {}
+
+
+def _ground_refs(value: Any, info: ValidationInfo) -> Any:
+    if value is None:
+        return value
+    items = value if isinstance(value, list) else [value]
+    ctx = current_context(info.context)
+    if ctx is None:
+        # No source at hand (e.g. loading saved records): only full Evidence objects can pass.
+        return items
+    grounded: list[Evidence] = []
+    for item in items:
+        ev = ground(item, ctx.document)
+        if all((g.start, g.end) != (ev.start, ev.end) for g in grounded):
+            grounded.append(ev)
+    return grounded
+
+
+EvidenceRefs = Annotated[
+    list[Evidence],
+    BeforeValidator(_ground_refs),
+    Field(min_length=1, max_length=MAX_EVIDENCE),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1},
+            "minItems": 1,
+            "maxItems": MAX_EVIDENCE,
+            "description": "Numbers of the [S#] sentences that state this record (1 to 3).",
+        }
+    ),
+]
+"""Evidence as the model gives it (sentence ids) and as the record keeps it (exact spans)."""
+
+
+class EventDate(BaseModel):
+    """A resolved date: the ISO day (or first day of the week/month/year) and its precision."""
+
+    date: Date | None = Field(description="Best ISO date, or null when the text does not fix one.")
+    precision: Precision = Field(description="How precisely the text fixes the date.")
+    text: str | None = Field(default=None, description="The date words as given by the model.")
+
+
+def _resolve_date(value: Any, info: ValidationInfo) -> Any:
+    ctx = current_context(info.context)
+    published = ctx.published if ctx else None
+    if isinstance(value, EventDate | dict):
+        resolved = EventDate.model_validate(value)
+    elif value is None or isinstance(value, str):
+        text = (value or "").strip() or None
+        day, precision = resolve_date(text or "", published)
+        resolved = EventDate(date=day, precision=precision, text=text)
+    else:
+        raise ValueError(f"event_date must be the date words from the text, got {value!r}")
+    if published and resolved.date and resolved.date > published:
+        raise ValueError(
+            f"event_date {resolved.text or resolved.date!r} resolves to {resolved.date}, after the "
+            f"publication date {published}; give the date words exactly as the text says them"
+        )
+    return resolved
+
+
+DateExpression = Annotated[
+    EventDate,
+    BeforeValidator(_resolve_date),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string"}, {"type": "null"}],
+            "description": "When it happened, copied from the text ('on Wednesday', "
+            "'2 May 2020', 'late April'); null if the text does not say.",
+        }
+    ),
+]
+"""A date the model copies as words and the library resolves against the publication date."""

@@ -1,0 +1,132 @@
+"""Schema registry: a name (shipped in ``schemas/``) or ``path.py:Class`` resolves to a record model.
+
+Shipped schemas are plain files, loaded the same way as a user's, so adding one needs no change
+to the package: a file in ``schemas/`` whose ``SCHEMA`` names its record class.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, create_model
+
+from llm_extract.errors import SchemaError
+from llm_extract.resources import resource_dir
+from llm_extract.schema_kit import EventRecord
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A record model plus the list model the LLM is asked to fill."""
+
+    name: str
+    record: type[BaseModel]
+    response_model: type[BaseModel]
+
+    @property
+    def description(self) -> str:
+        return (self.record.__doc__ or "").strip()
+
+    @property
+    def max_records(self) -> int:
+        return int(getattr(self.record, "max_records", EventRecord.max_records))
+
+    @property
+    def prompt_template(self) -> str:
+        return str(getattr(self.record, "prompt_template", EventRecord.prompt_template))
+
+    @property
+    def prompt_context(self) -> dict[str, Any]:
+        return dict(getattr(self.record, "prompt_context", {}))
+
+    def json_schema(self) -> dict[str, Any]:
+        return self.response_model.model_json_schema()
+
+
+def shipped_schemas() -> dict[str, Path]:
+    """Names of the schemas in ``schemas/`` and their files."""
+    folder = resource_dir("schemas")
+    return {p.stem: p for p in sorted(folder.glob("*.py")) if not p.stem.startswith("_")}
+
+
+def load_schema(spec: str | type[BaseModel]) -> Schema:
+    """Resolve a schema name, ``path/to/file.py:ClassName``, or a pydantic class."""
+    if isinstance(spec, type):
+        if not issubclass(spec, BaseModel):
+            raise SchemaError(f"{spec!r} is not a pydantic model.", "Subclass pydantic.BaseModel.")
+        return _wrap(spec.__name__, spec)
+    return _load_schema_spec(spec)
+
+
+@cache
+def _load_schema_spec(spec: str) -> Schema:
+    shipped = shipped_schemas()
+    if spec in shipped:
+        module = _import_file(shipped[spec])
+        record = getattr(module, "SCHEMA", None)
+        if not (isinstance(record, type) and issubclass(record, BaseModel)):
+            raise SchemaError(f"Schema file {shipped[spec]} has no SCHEMA = <pydantic model>.")
+        return _wrap(spec, record)
+    path_part, sep, class_name = spec.rpartition(":")
+    if not sep or not path_part.endswith(".py"):
+        raise SchemaError(
+            f"Unknown schema {spec!r}.",
+            f"Use one of {', '.join(shipped) or '(none shipped)'}, or path/to/file.py:ClassName.",
+        )
+    path = Path(path_part)
+    if not path.is_file():
+        raise SchemaError(f"Schema file {path} does not exist.", "Check the path before ':'.")
+    module = _import_file(path)
+    record = getattr(module, class_name, None)
+    if record is None:
+        found = sorted(
+            n for n, v in vars(module).items() if isinstance(v, type) and issubclass(v, BaseModel)
+        )
+        raise SchemaError(
+            f"{path} has no class {class_name!r}.",
+            f"Pydantic models in that file: {', '.join(found) or 'none'}.",
+        )
+    if not (isinstance(record, type) and issubclass(record, BaseModel)):
+        raise SchemaError(f"{spec} is not a pydantic model class.", "Subclass pydantic.BaseModel.")
+    return _wrap(class_name, record)
+
+
+def _import_file(path: Path) -> Any:
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+    module_name = f"llm_extract_schema_{path.stem}_{digest}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise SchemaError(f"Cannot import {path}.", "Is it a Python file?")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # pydantic resolves forward references through this
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:
+        del sys.modules[module_name]
+        raise SchemaError(
+            f"Importing schema file {path} failed: {type(e).__name__}: {e}.",
+            "Fix the error in that file (run `python` on it to see the traceback).",
+        ) from e
+    return module
+
+
+def _wrap(name: str, record: type[BaseModel]) -> Schema:
+    max_records = int(getattr(record, "max_records", EventRecord.max_records))
+    response_model = create_model(
+        f"{record.__name__}List",
+        __doc__=f"Every distinct record in the document. {(record.__doc__ or '').strip()}",
+        records=(
+            list[record],  # type: ignore[valid-type]
+            Field(
+                max_length=max_records,
+                description=f"The records, at most {max_records}; empty if there are none.",
+            ),
+        ),
+    )
+    return Schema(name=name, record=record, response_model=response_model)
