@@ -13,6 +13,7 @@ Inputs are text files, folders of ``*.txt``, or ``.jsonl`` files of ``{"id", "te
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -188,7 +189,6 @@ def _run_job(extractor: Extractor, job: Job) -> dict[str, Any]:
 def _write_line(stream: IO[str], row: dict[str, Any]) -> None:
     stream.write(json.dumps(row, ensure_ascii=False) + "\n")
     stream.flush()
-    try:
+    # Not a real file (a pipe or StringIO): nothing to sync.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         os.fsync(stream.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass  # not a real file (a pipe or StringIO): nothing to sync

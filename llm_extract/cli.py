@@ -8,6 +8,7 @@ batch failed). Set LLM_EXTRACT_DEBUG=1 to get the traceback instead.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -55,13 +56,22 @@ def _fail(error: LlmExtractError) -> NoReturn:
     raise typer.Exit(error.exit_code)
 
 
+@app.callback()
+def _setup() -> None:
+    # instructor logs every failed attempt at ERROR; the CLI reports outcomes itself.
+    if not os.environ.get("LLM_EXTRACT_DEBUG"):
+        logging.getLogger("instructor").setLevel(logging.CRITICAL)
+
+
 def _note(message: str) -> None:
     typer.echo(message, err=True)
 
 
 @app.command()
 def extract(
-    files: Annotated[list[str], typer.Argument(help="Text files, folders, .jsonl, or - for stdin.")],
+    files: Annotated[
+        list[str], typer.Argument(help="Text files, folders, .jsonl, or - for stdin.")
+    ],
     schema: SchemaOpt = DEFAULT_SCHEMA,
     published: Annotated[
         str | None, typer.Option(help="Publication date YYYY-MM-DD (resolves 'on Wednesday').")
@@ -97,7 +107,12 @@ def extract(
         )
         _announce(extractor)
         with extractor:
-            if len(files) == 1 and output is None and not Path(files[0]).is_dir() and not files[0].endswith(".jsonl"):
+            if (
+                len(files) == 1
+                and output is None
+                and not Path(files[0]).is_dir()
+                and not files[0].endswith(".jsonl")
+            ):
                 _extract_one(extractor, files[0], published)
             else:
                 _extract_many(extractor, files, output, published)
@@ -167,7 +182,9 @@ def schemas_list(ctx: typer.Context) -> None:
 
 
 @schemas_app.command("show")
-def schemas_show(name: Annotated[str, typer.Argument(help="Schema name or file.py:Class.")]) -> None:
+def schemas_show(
+    name: Annotated[str, typer.Argument(help="Schema name or file.py:Class.")],
+) -> None:
     """Print a schema's JSON Schema (what the model is constrained to)."""
     try:
         typer.echo(json.dumps(load_schema(name).json_schema(), indent=2))
@@ -185,7 +202,11 @@ def prompt(
     """Print the chat messages that extraction would send (sends nothing)."""
     try:
         text = sys.stdin.read() if file == "-" else None
-        doc = Document.from_text(text, source="<stdin>") if text is not None else Document.from_path(file)
+        doc = (
+            Document.from_text(text, source="<stdin>")
+            if text is not None
+            else Document.from_path(file)
+        )
         loaded = load_schema(schema)
         tpl = PromptTemplate.load(template or loaded.prompt_template)
         messages = tpl.render(doc, loaded, parse_published(published))

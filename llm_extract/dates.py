@@ -25,7 +25,9 @@ _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\b")
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({_MONTH_RE})\.?(?:,?\s+(\d{{4}}))?\b")
+_DAY_MONTH = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({_MONTH_RE})\.?(?:,?\s+(\d{{4}}))?\b"
+)
 _MONTH_DAY = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?")
 _MONTH_YEAR = re.compile(rf"\b({_MONTH_RE})\.?(?:\s+(\d{{4}}))?\b")
 _DAYS_AGO = re.compile(r"\b(\d+|two|three|four|five|six|seven)\s+days?\s+ago\b")
@@ -55,12 +57,17 @@ def resolve_date(expression: str, published: date | None) -> tuple[date | None, 
 
     if m := _MONTH_YEAR.search(text):
         # "May" alone is too ambiguous with the verb; require a year or a qualifier for it.
-        if m.group(1) == "may" and not m.group(2) and not re.search(r"(early|mid|late|in)\W+may", text):
+        if (
+            m.group(1) == "may"
+            and not m.group(2)
+            and not re.search(r"(early|mid|late|in)\W+may", text)
+        ):
             return None, "unknown"
-        year = int(m.group(2)) if m.group(2) else _infer_year(_MONTHS[m.group(1)], 1, published)
-        if year is None:
+        month = _MONTHS[m.group(1)]
+        in_year = int(m.group(2)) if m.group(2) else _infer_year(month, 1, published)
+        if in_year is None:
             return None, "unknown"
-        return _safe(year, _MONTHS[m.group(1)], 1), "month"
+        return _safe(in_year, month, 1), "month"
     if m := re.search(r"\b(19|20)\d{2}\b", text):
         return _safe(int(m.group(0)), 1, 1), "year"
     return None, "unknown"
@@ -105,7 +112,7 @@ def _infer_year(month: int, day: int, published: date | None) -> int | None:
 def _with_year(
     day: int, month: int, year: str | None, published: date | None
 ) -> tuple[date | None, Precision]:
-    y = int(year) if year else _infer_year(month, day, published)
+    y: int | None = int(year) if year else _infer_year(month, day, published)
     if y is None:
         return None, "unknown"
     d = _safe(y, month, day)

@@ -127,7 +127,7 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
         _split_line(text, line_start, line_end, spans)
         if match:
             line_start = match.end()
-    sentences = []
+    sentences: list[Sentence] = []
     for start, end in spans:
         # Trim whitespace inside the span so the quote is clean and offsets stay exact.
         while start < end and text[start].isspace():

@@ -1,4 +1,4 @@
-"""The pipeline: template -> backend -> validate/re-ask (over transport retries) -> ground -> result.
+"""The pipeline: template -> backend -> validate/re-ask (over transport retries) -> ground.
 
 :class:`Extractor` holds everything that stays the same across documents (schema, template,
 backend, retry budgets); :func:`extract` is the one-call version.
@@ -193,9 +193,9 @@ class Extractor:
         prompt_chars = sum(len(m["content"]) for m in messages)
         if window and prompt_chars / _CHARS_PER_TOKEN + self.max_tokens > window:
             raise InputError(
-                f"The prompt for {doc.source or doc.id} is about {prompt_chars // _CHARS_PER_TOKEN:,}"
-                f" tokens; with {self.max_tokens} for the answer it exceeds {self.backend.label}'s "
-                f"context of {window:,}.",
+                f"The prompt for {doc.source or doc.id} is about "
+                f"{prompt_chars // _CHARS_PER_TOKEN:,} tokens; with {self.max_tokens} for the "
+                f"answer it exceeds {self.backend.label}'s context of {window:,}.",
                 "Split the document, or use an endpoint with a longer context (--base-url).",
             )
         return doc, pub, messages
@@ -209,9 +209,7 @@ class Extractor:
             **structured_call_kwargs(self.schema.response_model, self.validation_retries, log),
         }
 
-    def _result(
-        self, doc: Document, parsed: Any, log: CallLog, seconds: float
-    ) -> ExtractionResult:
+    def _result(self, doc: Document, parsed: Any, log: CallLog, seconds: float) -> ExtractionResult:
         finish(log)
         return ExtractionResult(
             document_id=doc.id,
@@ -224,7 +222,8 @@ class Extractor:
         )
 
     def _where(self) -> str:
-        return f"{self.backend.label or self.backend.model} ({self.backend.base_url})"
+        label, url = self.backend.label or self.backend.model, self.backend.base_url
+        return label if url in label else f"{label} ({url})"
 
 
 def parse_published(published: str | date | None) -> date | None:
@@ -234,7 +233,8 @@ def parse_published(published: str | date | None) -> date | None:
         return date.fromisoformat(published.strip())
     except ValueError:
         raise InputError(
-            f"Publication date {published!r} is not an ISO date.", "Use YYYY-MM-DD, e.g. 2019-08-21."
+            f"Publication date {published!r} is not an ISO date.",
+            "Use YYYY-MM-DD, e.g. 2019-08-21.",
         ) from None
 
 

@@ -92,4 +92,6 @@ def align_quote(quote: str, document: Document) -> Evidence:
 
 def _with_sentence(span: str, start: int, kind: Alignment, document: Document) -> Evidence:
     sentence = next((s.id for s in document.sentences if s.start <= start < s.end), None)
-    return Evidence(quote=span, start=start, end=start + len(span), sentence=sentence, alignment=kind)
+    return Evidence(
+        quote=span, start=start, end=start + len(span), sentence=sentence, alignment=kind
+    )

@@ -1,4 +1,4 @@
-"""Schema registry: a name (shipped in ``schemas/``) or ``path.py:Class`` resolves to a record model.
+"""Schema registry: a shipped name or ``path.py:Class`` resolves to a record model.
 
 Shipped schemas are plain files, loaded the same way as a user's, so adding one needs no change
 to the package: a file in ``schemas/`` whose ``SCHEMA`` names its record class.
@@ -86,7 +86,11 @@ def _load_schema_spec(spec: str) -> Schema:
     record = getattr(module, class_name, None)
     if record is None:
         found = sorted(
-            n for n, v in vars(module).items() if isinstance(v, type) and issubclass(v, BaseModel)
+            n
+            for n, v in vars(module).items()
+            if isinstance(v, type)
+            and issubclass(v, BaseModel)
+            and v.__module__ == module.__name__  # defined there, not imported
         )
         raise SchemaError(
             f"{path} has no class {class_name!r}.",

@@ -114,9 +114,7 @@ def _find(spec: str | Path) -> Path:
 
 
 def _line_of(error: BaseException, path: Path) -> str:
-    lines = [
-        f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)
-    ]
+    lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)]
     return f", line {lines[-1]}" if lines else ""
 
 

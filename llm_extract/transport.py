@@ -71,7 +71,7 @@ def retry_after_seconds(exc: BaseException | None) -> float | None:
         return max(parsed.timestamp() - time.time(), 0.0) if parsed else None
 
 
-class wait_retry_after(wait_base):  # noqa: N801 - tenacity's naming
+class wait_retry_after(wait_base):
     """Honour Retry-After when the server sends it (capped), else fall back."""
 
     def __init__(self, fallback: wait_base, cap: float) -> None:
@@ -96,7 +96,9 @@ def transport_retrying(
     """The default policy: exponential backoff with jitter, Retry-After honoured, bounded."""
     return Retrying(
         stop=stop_after_attempt(max(max_retries, 0) + 1),
-        wait=wait_retry_after(wait_exponential_jitter(initial=initial_wait, max=max_wait), max_wait),
+        wait=wait_retry_after(
+            wait_exponential_jitter(initial=initial_wait, max=max_wait), max_wait
+        ),
         retry=retry_if_exception(is_transient),
         reraise=True,
         sleep=sleep,

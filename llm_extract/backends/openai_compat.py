@@ -38,7 +38,8 @@ class OpenAICompatBackend(Backend):
             if not is_openai:
                 raise ConfigError(
                     f"No model name for {self._base_url}.",
-                    "Pass --model / model= (or set LLM_EXTRACT_MODEL) with a model the server serves.",
+                    "Pass --model / model= (or set LLM_EXTRACT_MODEL) with a model the server "
+                    "serves.",
                 )
             model = OPENAI_DEFAULT_MODEL
         self._model = model

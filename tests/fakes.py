@@ -1,0 +1,102 @@
+"""A fake OpenAI-compatible server for logic tests (cassettes cover the real wire).
+
+``FakeServer.enqueue`` queues what the next request gets: a JSON answer (wrapped in a chat
+completion), an HTTP error, or an exception such as a timeout. Every request is kept so tests
+can look at what was sent, including re-ask prompts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from typing import Any
+
+import httpx2 as httpx
+import openai
+
+from llm_extract import Backend
+
+
+class FakeServer:
+    def __init__(self) -> None:
+        self.queue: deque[Any] = deque()
+        self.requests: list[dict[str, Any]] = []
+
+    def enqueue(
+        self,
+        content: Any = None,
+        *,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        raw: str | None = None,
+        raises: Exception | None = None,
+        finish_reason: str = "stop",
+        usage: tuple[int, int] = (100, 20),
+    ) -> FakeServer:
+        self.queue.append((content, status, headers or {}, raw, raises, finish_reason, usage))
+        return self
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(json.loads(request.content or b"{}"))
+        if not self.queue:
+            raise AssertionError("FakeServer: no response queued for this request")
+        content, status, headers, raw, raises, finish_reason, usage = self.queue.popleft()
+        if raises is not None:
+            raise raises
+        if raw is not None:
+            return httpx.Response(
+                status, headers={"content-type": "application/json", **headers}, text=raw
+            )
+        if status != 200:
+            body = {"error": {"message": content or f"status {status}", "type": "fake"}}
+            return httpx.Response(status, headers=headers, json=body)
+        text = content if isinstance(content, str) else json.dumps(content)
+        body = {
+            "id": f"fake-{len(self.requests)}",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "fake-model",
+            "choices": [
+                {"index": 0, "finish_reason": finish_reason,
+                 "message": {"role": "assistant", "content": text}}
+            ],
+            "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1],
+                      "total_tokens": usage[0] + usage[1]},
+        }  # fmt: skip
+        return httpx.Response(200, headers=headers, json=body)
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        return self.handler(request)
+
+
+class FakeBackend(Backend):
+    """A backend whose clients talk to a FakeServer in memory."""
+
+    name = "fake"
+    label = "fake model"
+
+    def __init__(self, server: FakeServer, context_window: int | None = None) -> None:
+        self.server = server
+        self.context_window = context_window
+
+    @property
+    def model(self) -> str:
+        return "fake-model"
+
+    @property
+    def base_url(self) -> str:
+        return "http://fake.test/v1"
+
+    def client(self, timeout: float) -> openai.OpenAI:
+        transport = httpx.MockTransport(self.server.handler)
+        return openai.OpenAI(
+            base_url=self.base_url, api_key="sk-fake", max_retries=0,
+            http_client=httpx.Client(transport=transport),
+        )  # fmt: skip
+
+    def async_client(self, timeout: float) -> openai.AsyncOpenAI:
+        transport = httpx.MockTransport(self.server.async_handler)
+        return openai.AsyncOpenAI(
+            base_url=self.base_url, api_key="sk-fake", max_retries=0,
+            http_client=httpx.AsyncClient(transport=transport),
+        )  # fmt: skip

@@ -1,0 +1,245 @@
+"""Pipeline logic against the fake server: re-asks, transport retries, usage, errors."""
+
+from __future__ import annotations
+
+import json
+
+import httpx2 as httpx
+import pytest
+
+from llm_extract import (
+    AuthenticationError,
+    EndpointUnreachableError,
+    Extractor,
+    InputError,
+    ModelNotFoundError,
+    OutputTruncatedError,
+    RequestRejectedError,
+    TransportRetriesExhaustedError,
+    ValidationRetriesExhaustedError,
+)
+from tests.conftest import SEED_PUBLISHED, conflict_answer, fast_retrying, seed_text
+from tests.fakes import FakeBackend, FakeServer
+
+
+def make(fake_backend: FakeBackend, retries: int = 4, **kw: object) -> Extractor:
+    return Extractor(
+        "conflict_events", backend=fake_backend, transport_retries=fast_retrying(retries), **kw
+    )  # type: ignore[arg-type]
+
+
+def test_happy_path_grounds_evidence_and_resolves_date(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    fake.enqueue(conflict_answer(evidence=[1, 2]))
+    result = make(fake_backend).extract(seed_text(), published=SEED_PUBLISHED)
+    (record,) = result.records
+    text = seed_text()
+    for ev in record.evidence:
+        assert text[ev.start : ev.end] == ev.quote
+        assert ev.alignment == "sentence"
+    assert [ev.sentence for ev in record.evidence] == [1, 2]
+    assert record.event_date.date.isoformat() == "2019-08-21"  # "on Wednesday", published Wed
+    assert record.event_date.precision == "day"
+    assert result.usage.total_tokens == 120
+    assert result.attempts.requests == 1
+    assert (result.attempts.validation_reasks, result.attempts.transport_retries) == (0, 0)
+
+
+def test_prompt_carries_numbered_sentences_taxonomy_and_descriptions(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    fake.enqueue(conflict_answer())
+    make(fake_backend).extract(seed_text(), published="2019-08-21")
+    sent = fake.requests[0]
+    system = sent["messages"][0]["content"]
+    assert "Government regains territory" in system
+    assert "Number reported killed in this event" in system  # a Field description
+    assert sent["messages"][-1]["content"].startswith("Published: 2019-08-21\n[S1] Syrian regime")
+    assert sent["response_format"]["type"] == "json_schema"
+    assert sent["temperature"] == 0.0
+
+
+def test_validation_failure_is_reasked_and_usage_summed(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    # Sub-type from another event type: the validator rejects it, the model is asked again.
+    fake.enqueue(conflict_answer(sub_event_type="Air/drone strike"), usage=(1000, 50))
+    fake.enqueue(conflict_answer(), usage=(1100, 40))
+    result = make(fake_backend).extract(seed_text(), published=SEED_PUBLISHED)
+    assert result.attempts.validation_reasks == 1
+    assert result.attempts.transport_retries == 0
+    assert result.attempts.requests == 2
+    assert (
+        "belongs to event_type 'Explosions/Remote violence'" in result.attempts.validation_errors[0]
+    )
+    assert result.usage.prompt_tokens == 2100 and result.usage.completion_tokens == 90
+    reask = fake.requests[1]["messages"]
+    assert "Explosions/Remote violence" in reask[-1]["content"]  # the error is shown to the model
+
+
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        ({"evidence": [99]}, "cites sentence 99"),
+        ({"evidence": ["Regime troops stormed the city"]}, "does not appear in the source"),
+        ({"event_date": "on 5 September 2019"}, "after the publication date"),
+        ({"event_type": "Parade"}, "event_type"),
+    ],
+)
+def test_meaning_validators_trigger_reasks(
+    fake: FakeServer, fake_backend: FakeBackend, bad: dict[str, object], expected: str
+) -> None:
+    fake.enqueue(conflict_answer(**bad)).enqueue(conflict_answer())
+    result = make(fake_backend).extract(seed_text(), published=SEED_PUBLISHED)
+    assert result.attempts.validation_reasks == 1
+    assert expected in result.attempts.validation_errors[0]
+
+
+def test_near_miss_quote_snaps_to_source(fake: FakeServer, fake_backend: FakeBackend) -> None:
+    quote = "Syrian regime forces took full control of the key north-western town of Khan Sheikhoun"
+    fake.enqueue(conflict_answer(evidence=[quote]))
+    (record,) = make(fake_backend).extract(seed_text(), published=SEED_PUBLISHED).records
+    ev = record.evidence[0]
+    assert ev.alignment == "fuzzy"
+    assert seed_text()[ev.start : ev.end] == ev.quote
+    assert "northwestern town of Khan Sheikhoun" in ev.quote
+
+
+def test_validation_budget_exhausted_carries_attempts_usage_and_last_output(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    for _ in range(3):
+        fake.enqueue(conflict_answer(evidence=[42]))
+    with pytest.raises(ValidationRetriesExhaustedError) as info:
+        make(fake_backend, validation_retries=2).extract(seed_text(), published=SEED_PUBLISHED)
+    err = info.value
+    assert err.attempts is not None and err.usage is not None
+    assert err.attempts.requests == 3
+    assert err.attempts.validation_reasks == 2
+    assert len(err.validation_errors) == 3
+    assert err.usage.total_tokens == 360
+    assert err.last_output is not None and '"evidence": [42]' in err.last_output
+    assert "--validation-retries" in str(err)
+
+
+def test_malformed_json_content_is_a_validation_reask(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    fake.enqueue('{"records": [{"event_type": "Battles", ').enqueue(conflict_answer())
+    result = make(fake_backend).extract(seed_text(), published=SEED_PUBLISHED)
+    assert result.attempts.validation_reasks == 1
+    assert result.attempts.transport_retries == 0
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503])
+def test_transport_failures_are_retried_not_reasked(
+    fake: FakeServer, fake_backend: FakeBackend, status: int
+) -> None:
+    fake.enqueue("server says no", status=status).enqueue(conflict_answer())
+    result = make(fake_backend).extract(seed_text(), published=SEED_PUBLISHED)
+    assert result.attempts.transport_retries == 1
+    assert result.attempts.validation_reasks == 0
+    assert result.usage.total_tokens == 120  # failed responses carry no usage
+    # The retried request is identical: no error text was fed into the prompt.
+    assert fake.requests[0] == fake.requests[1]
+
+
+def test_retry_after_is_honoured(fake: FakeServer, fake_backend: FakeBackend) -> None:
+    sleeps: list[float] = []
+    fake.enqueue("slow down", status=429, headers={"retry-after": "7"})
+    fake.enqueue("slow down", status=429, headers={"retry-after-ms": "250"})
+    fake.enqueue(conflict_answer())
+    ex = Extractor(backend=fake_backend, transport_retries=fast_retrying(4, sleeps))
+    ex.extract(seed_text(), published=SEED_PUBLISHED)
+    assert sleeps == [7.0, 0.25]
+
+
+def test_timeouts_and_resets_are_retried(fake: FakeServer, fake_backend: FakeBackend) -> None:
+    fake.enqueue(raises=httpx.ReadTimeout("timed out"))
+    fake.enqueue(raises=httpx.ConnectError("connection reset"))
+    fake.enqueue(raw="<html>bad gateway</html>")  # a 200 that is not JSON: broken proxy
+    fake.enqueue(conflict_answer())
+    result = make(fake_backend).extract(seed_text(), published=SEED_PUBLISHED)
+    assert result.attempts.transport_retries == 3
+    assert result.attempts.requests == 4
+
+
+def test_transport_budget_exhausted(fake: FakeServer, fake_backend: FakeBackend) -> None:
+    for _ in range(3):
+        fake.enqueue("overloaded", status=503)
+    with pytest.raises(TransportRetriesExhaustedError) as info:
+        make(fake_backend, retries=2).extract(seed_text(), published=SEED_PUBLISHED)
+    assert info.value.attempts is not None
+    assert info.value.attempts.transport_retries == 2
+    assert info.value.attempts.validation_reasks == 0
+    assert "after 2 transport retries" in str(info.value)
+    assert not fake.queue
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "hint"),
+    [
+        (401, AuthenticationError, "OPENAI_API_KEY"),
+        (403, AuthenticationError, "--api-key"),
+        (404, ModelNotFoundError, "--model"),
+        (400, RequestRejectedError, "split it"),
+    ],
+)
+def test_client_errors_fail_fast_with_a_fix(
+    fake: FakeServer, fake_backend: FakeBackend, status: int, error: type[Exception], hint: str
+) -> None:
+    fake.enqueue("nope", status=status)
+    with pytest.raises(error, match=hint):
+        make(fake_backend).extract(seed_text(), published=SEED_PUBLISHED)
+    assert len(fake.requests) == 1  # not retried, not re-asked
+
+
+def test_unreachable_endpoint_names_the_fix() -> None:
+    ex = Extractor(base_url="http://127.0.0.1:9/v1", model="m", transport_retries=fast_retrying(1))
+    with pytest.raises(EndpointUnreachableError, match="--base-url") as info:
+        ex.extract("Rebels attacked a town.")
+    assert info.value.attempts is not None and info.value.attempts.transport_retries == 1
+
+
+def test_truncated_output_is_reported(fake: FakeServer, fake_backend: FakeBackend) -> None:
+    fake.enqueue('{"records": [', finish_reason="length")
+    with pytest.raises(OutputTruncatedError, match="--max-tokens"):
+        make(fake_backend).extract(seed_text(), published=SEED_PUBLISHED)
+
+
+def test_prompt_too_long_for_context_fails_before_sending(fake: FakeServer) -> None:
+    ex = Extractor(backend=FakeBackend(fake, context_window=2048))
+    with pytest.raises(InputError, match="context"):
+        ex.extract(seed_text())
+    assert fake.requests == []
+
+
+def test_template_with_braces_in_document_is_not_rendered(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    fake.enqueue({"records": []})
+    text = "Rebels posted {{ config }} and {% raw %} on a wall in Aleppo."
+    make(fake_backend).extract(text)
+    assert "{{ config }}" in fake.requests[0]["messages"][-1]["content"]
+
+
+def test_empty_result_is_fine(fake: FakeServer, fake_backend: FakeBackend) -> None:
+    fake.enqueue({"records": []})
+    assert make(fake_backend).extract("The weather was mild in Paris.").records == []
+
+
+async def test_async_extract(fake: FakeServer, fake_backend: FakeBackend) -> None:
+    fake.enqueue("busy", status=429).enqueue(conflict_answer(evidence=[3])).enqueue(
+        conflict_answer()
+    )
+    ex = make(fake_backend)
+    result = await ex.aextract(seed_text(), published=SEED_PUBLISHED)
+    assert result.attempts.transport_retries == 1
+    assert result.attempts.validation_reasks == 0
+    assert result.records[0].evidence[0].sentence == 3
+    await ex.aclose()
+    assert (
+        json.loads(json.dumps(result.to_json_dict()))["records"][0]["evidence"][0]["sentence"] == 3
+    )
+    assert len(fake.queue) == 1
