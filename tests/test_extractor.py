@@ -243,3 +243,45 @@ async def test_async_extract(fake: FakeServer, fake_backend: FakeBackend) -> Non
         json.loads(json.dumps(result.to_json_dict()))["records"][0]["evidence"][0]["sentence"] == 3
     )
     assert len(fake.queue) == 1
+
+
+def test_sdk_retries_are_off_so_attempts_do_not_multiply() -> None:
+    from llm_extract.backends import resolve_backend
+
+    backend = resolve_backend(base_url="http://127.0.0.1:9/v1", model="m")
+    assert backend.client(5).max_retries == 0
+    assert backend.async_client(5).max_retries == 0
+    embedded = resolve_backend("embedded")
+    assert embedded.name == "embedded"  # picked without a URL or key; nothing started yet
+
+
+def test_backend_resolution_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from llm_extract import ConfigError
+    from llm_extract.backends import resolve_backend
+
+    assert resolve_backend().name == "embedded"
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:8000/v1")
+    monkeypatch.setenv("LLM_EXTRACT_MODEL", "served-model")
+    backend = resolve_backend()
+    assert (backend.name, backend.model, backend.base_url) == (
+        "openai",
+        "served-model",
+        "http://localhost:8000/v1",
+    )
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    monkeypatch.delenv("LLM_EXTRACT_MODEL")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    assert resolve_backend().base_url == "https://api.openai.com/v1"
+    monkeypatch.delenv("OPENAI_API_KEY")
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        resolve_backend("openai")
+
+
+def test_top_level_extract_function(fake: FakeServer, fake_backend: FakeBackend) -> None:
+    from llm_extract import extract
+
+    fake.enqueue(conflict_answer())
+    result = extract(seed_text(), "conflict_events", published="2019-08-21", backend=fake_backend)
+    assert result.schema_name == "conflict_events"
+    assert result.model == "fake-model"
+    assert len(result.records) == 1
