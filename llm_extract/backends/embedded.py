@@ -86,7 +86,7 @@ class EmbeddedBackend(Backend):
             if server is None:
                 params = xllamacpp.CommonParams()
                 params.model.path = str(path)
-                params.model_alias = self._model
+                params.model_alias = {self._model}  # a set of names, not a string
                 params.n_ctx = self.context_window
                 params.n_parallel = 1
                 params.cpuparams.n_threads = self.threads
