@@ -19,7 +19,7 @@ import typer
 
 from llm_extract.backends import resolve_backend
 from llm_extract.batch import run_batch
-from llm_extract.documents import Document
+from llm_extract.documents import DEFAULT_MAX_CHARS, Document
 from llm_extract.errors import LlmExtractError
 from llm_extract.extractor import DEFAULT_SCHEMA, Extractor, parse_published
 from llm_extract.schemas import load_schema, shipped_schemas
@@ -130,12 +130,15 @@ def _announce(extractor: Extractor) -> None:
         _note(f"Using {extractor.backend.label}.")
 
 
-def _extract_one(extractor: Extractor, file: str, published: str | None) -> None:
+def _read_document(file: str, max_chars: int = DEFAULT_MAX_CHARS) -> Document:
+    """A checked document from a path, or from stdin for ``-``."""
     if file == "-":
-        doc = Document.from_text(sys.stdin.read(), source="<stdin>", max_chars=extractor.max_chars)
-    else:
-        doc = Document.from_path(file, max_chars=extractor.max_chars)
-    result = extractor.extract(doc, published=published)
+        return Document.from_text(sys.stdin.read(), source="<stdin>", max_chars=max_chars)
+    return Document.from_path(file, max_chars=max_chars)
+
+
+def _extract_one(extractor: Extractor, file: str, published: str | None) -> None:
+    result = extractor.extract(_read_document(file, extractor.max_chars), published=published)
     a = result.attempts
     _note(
         f"{len(result.records)} record(s) in {result.seconds:.1f}s; {result.usage.total_tokens} "
@@ -201,12 +204,7 @@ def prompt(
 ) -> None:
     """Print the chat messages that extraction would send (sends nothing)."""
     try:
-        text = sys.stdin.read() if file == "-" else None
-        doc = (
-            Document.from_text(text, source="<stdin>")
-            if text is not None
-            else Document.from_path(file)
-        )
+        doc = _read_document(file)
         loaded = load_schema(schema)
         tpl = PromptTemplate.load(template or loaded.prompt_template)
         messages = tpl.render(doc, loaded, parse_published(published))
