@@ -19,11 +19,12 @@ import re
 import traceback
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from llm_extract.documents import Document
 from llm_extract.errors import TemplateError
@@ -51,7 +52,7 @@ class PromptTemplate:
             source = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise TemplateError(f"Cannot read template {path}: {e}.", "Check the file.") from e
-        env = SandboxedEnvironment(
+        env = ImmutableSandboxedEnvironment(
             undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
         )
         try:
@@ -129,7 +130,10 @@ def _split_messages(text: str) -> list[dict[str, str]]:
     return messages
 
 
+@lru_cache(maxsize=64)
 def _schema_view(schema: Schema) -> dict[str, Any]:
+    """What templates see of a schema; built once per schema, not per document (the
+    immutable sandbox keeps templates from changing the shared value)."""
     record_schema = schema.record.model_json_schema()
     fields = list(_fields(record_schema, record_schema.get("$defs", {}), prefix=""))
     guide = "\n".join(

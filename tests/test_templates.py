@@ -70,3 +70,9 @@ def test_user_template_is_used(tmp_path: Path) -> None:
     server = FakeServer().enqueue({"records": []})
     Extractor(backend=FakeBackend(server), template=path).extract("Rebels attacked.")
     assert server.requests[0]["messages"][0]["content"] == "My rules."
+
+
+def test_templates_cannot_mutate_shared_values(tmp_path: Path) -> None:
+    path = write(tmp_path, "--- user ---\n{{ schema.fields.append(1) }}{{ document }}\n")
+    with pytest.raises(TemplateError, match="SecurityError"):
+        Extractor(backend=FakeBackend(FakeServer()), template=path)
