@@ -47,14 +47,17 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+# The embedded server picks a free port each run: match on what was asked, not where.
+MATCH_ON = ["method", "path"]
+
+
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, Any]:
     return {
         "before_record_request": scrub_request,
         "before_record_response": scrub_response,
         "filter_query_parameters": ["api-key", "key"],
-        # The embedded server picks a free port each run: match on what was asked, not where.
-        "match_on": ["method", "path"],
+        "match_on": MATCH_ON,
         "decode_compressed_response": True,
         "allow_playback_repeats": False,
     }
@@ -118,7 +121,7 @@ def replay(module: str, name: str) -> Iterator[Any]:
     recorder = vcrpy.VCR(
         cassette_library_dir=str(ROOT / "cassettes" / module),
         record_mode="none",
-        match_on=["method", "path"],
+        match_on=MATCH_ON,
     )
     with recorder.use_cassette(name, allow_playback_repeats=False) as cassette:
         yield cassette
