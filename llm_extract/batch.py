@@ -1,11 +1,12 @@
 """Batch extraction to a JSONL file that survives bad documents and interruptions.
 
 Each document produces one line, written whole and fsync'ed before the next document starts:
-``{"document_id", "source", "sha256", "status": "ok", "records", "usage", "attempts", ...}``
-or ``{"status": "error", "error": {...}}``. Running again with the same output skips documents
-already ``ok`` with the same content hash, retries the failed ones, and drops a half-written last
-line, so an interrupted run resumes without losing or duplicating a record. Readers take the
-last line per ``document_id``.
+``{"document_id", "source", "sha256", "status": "ok", "records", "usage", "attempts", ...}``,
+``"status": "partial"`` (a long document some of whose chunks failed: the records found, plus
+``failed_chunks``), or ``{"status": "error", "error": {...}}``. Running again with the same
+output skips documents already ``ok`` with the same content hash, retries the failed (and
+partial) ones, and drops a half-written last line, so an interrupted run resumes without losing
+or duplicating a record. Readers take the last line per ``document_id``.
 
 Inputs are text files, folders of ``*.txt``, or ``.jsonl`` files of ``{"id", "text",
 "published"}`` objects.
@@ -158,6 +159,11 @@ def run_batch(
             if row["status"] == "ok":
                 summary.ok += 1
                 summary.usage.add(Usage.model_validate(row["usage"]))
+            elif row["status"] == "partial":
+                summary.failed += 1
+                summary.usage.add(Usage.model_validate(row["usage"]))
+                failed = [c["index"] for c in row["failed_chunks"]]
+                summary.failures.append(f"{job.source}: chunks {failed} of {row['chunks']} failed")
             else:
                 summary.failed += 1
                 summary.failures.append(f"{job.source}: {row['error']['message']}")
@@ -183,7 +189,8 @@ def _run_job(extractor: Extractor, job: Job) -> dict[str, Any]:
         return {**head, "status": "error", "error": describe(e)}
     except BackendError:
         raise  # the endpoint itself is unusable: every further document would fail the same way
-    return {**head, "status": "ok", **result.to_json_dict()}
+    # "partial": some chunks failed. Their records are kept, and a rerun retries the document.
+    return {**head, "status": "ok" if result.complete else "partial", **result.to_json_dict()}
 
 
 def _write_line(stream: IO[str], row: dict[str, Any]) -> None:

@@ -21,6 +21,13 @@ from llm_extract.backends import resolve_backend
 from llm_extract.batch import run_batch
 from llm_extract.documents import DEFAULT_MAX_CHARS, Document
 from llm_extract.errors import LlmExtractError
+from llm_extract.evaluation import (
+    acled_csv_to_gold,
+    evaluate,
+    format_report,
+    write_breakdown,
+    write_gold,
+)
 from llm_extract.extractor import DEFAULT_SCHEMA, Extractor, parse_published
 from llm_extract.schemas import load_schema, shipped_schemas
 from llm_extract.templates import PromptTemplate
@@ -33,6 +40,8 @@ app = typer.Typer(
 )
 schemas_app = typer.Typer(help="List shipped schemas, or show one's JSON Schema.")
 app.add_typer(schemas_app, name="schemas")
+convert_app = typer.Typer(help="Convert gold data from other sources to llm-extract's gold JSONL.")
+app.add_typer(convert_app, name="convert")
 
 EXIT_PARTIAL = 5
 
@@ -209,6 +218,70 @@ def prompt(
         tpl = PromptTemplate.load(template or loaded.prompt_template)
         messages = tpl.render(doc, loaded, parse_published(published))
         typer.echo(json.dumps(messages, indent=2, ensure_ascii=False))
+    except LlmExtractError as e:
+        _fail(e)
+
+
+@app.command("eval")
+def eval_command(
+    gold: Annotated[Path, typer.Argument(help="Gold JSONL (see llm_extract.evaluation.gold).")],
+    pred: Annotated[
+        Path | None,
+        typer.Option(help="Score these predictions (JSONL from extract -o) instead of extracting."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Where extraction writes predictions (default GOLD.pred.jsonl)."
+        ),
+    ] = None,
+    breakdown: Annotated[
+        Path | None,
+        typer.Option(help="Per-document scores JSONL (default GOLD.scores.jsonl)."),
+    ] = None,
+    schema: SchemaOpt = DEFAULT_SCHEMA,
+    template: Annotated[str | None, typer.Option(help="Prompt template name or path.")] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    backend: BackendOpt = None,
+) -> None:
+    """Score extraction against gold: per-field accuracy, record P/R/F1, grounding, cost.
+
+    Without --pred, runs extraction on the gold documents first (resumable, like extract -o).
+    """
+    try:
+        extractor = None
+        if pred is None:
+            extractor = Extractor(
+                schema, backend=backend, model=model, base_url=base_url, api_key=api_key,
+                template=template,
+            )  # fmt: skip
+            _announce(extractor)
+        try:
+            report = evaluate(gold, extractor=extractor, predictions=pred or output)
+        finally:
+            if extractor is not None:
+                extractor.close()
+        target = breakdown or gold.with_suffix(".scores.jsonl")
+        write_breakdown(report, target)
+        typer.echo(format_report(report))
+        _note(f"Per-document scores: {target}")
+    except LlmExtractError as e:
+        _fail(e)
+
+
+@convert_app.command("acled")
+def convert_acled(
+    csv_file: Annotated[Path, typer.Argument(help="ACLED export CSV (notes, event_type, ...).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Gold JSONL to write.")],
+    limit: Annotated[int | None, typer.Option(help="Keep the first N documents.")] = None,
+) -> None:
+    """ACLED CSV to gold JSONL: notes become the text, the upload timestamp the publication date."""
+    try:
+        docs = acled_csv_to_gold(csv_file, limit=limit)
+        write_gold(docs, output)
+        _note(f"{len(docs)} documents, {sum(len(d.events) for d in docs)} events -> {output}")
     except LlmExtractError as e:
         _fail(e)
 

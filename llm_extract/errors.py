@@ -23,6 +23,11 @@ class LlmExtractError(Exception):
         self.fix = fix
         super().__init__(f"{problem} {fix}" if fix else problem)
 
+    def reword(self, problem: str) -> None:
+        """Replace the problem statement (e.g. to say where it happened), keeping the fix."""
+        self.problem = problem
+        self.args = (f"{problem} {self.fix}" if self.fix else problem,)
+
 
 # --- what the user gave us -------------------------------------------------------------------
 

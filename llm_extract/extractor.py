@@ -6,7 +6,9 @@ backend, retry budgets); :func:`extract` is the one-call version.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,9 +16,17 @@ from typing import TYPE_CHECKING, Any
 from tenacity import Retrying
 
 from llm_extract.backends import Backend, resolve_backend
+from llm_extract.chunking import Chunk, combine, split_chunks
 from llm_extract.context import ExtractionContext, extraction_context
 from llm_extract.documents import DEFAULT_MAX_CHARS, Document
-from llm_extract.errors import ConfigError, InputError
+from llm_extract.errors import (
+    ConfigError,
+    ExtractionFailedError,
+    InputError,
+    LlmExtractError,
+    RequestRejectedError,
+    TransportRetriesExhaustedError,
+)
 from llm_extract.result import ExtractionResult
 from llm_extract.schemas import Schema, load_schema
 from llm_extract.templates import PromptTemplate
@@ -41,6 +51,10 @@ if TYPE_CHECKING:
 
 DEFAULT_SCHEMA = "conflict_events"
 _CHARS_PER_TOKEN = 4  # rough, for refusing clearly-too-long prompts before sending them
+# A chunk failing in these ways is reported in the result; other errors (bad key, no server)
+# would fail every chunk alike, so they stop the document.
+_CHUNK_ERRORS = (InputError, ExtractionFailedError, RequestRejectedError,
+                 TransportRetriesExhaustedError)  # fmt: skip
 
 
 class Extractor:
@@ -54,6 +68,9 @@ class Extractor:
         validation_retries: re-asks after a validation failure (the model got it wrong).
         transport_retries: resends after 429/5xx/timeouts (the server failed), or a
             ``tenacity.Retrying`` for full control.
+        chunk_chars: documents longer than this are extracted in chunks of whole sentences
+            (default: the backend's ``chunk_chars``); ``chunk_overlap`` sentences repeat
+            between neighbours; up to ``chunk_concurrency`` chunks are in flight at once.
     """
 
     def __init__(
@@ -71,6 +88,9 @@ class Extractor:
         max_tokens: int = 2048,
         temperature: float = 0.0,
         max_chars: int = DEFAULT_MAX_CHARS,
+        chunk_chars: int | None = None,
+        chunk_overlap: int = 1,
+        chunk_concurrency: int = 4,
         **backend_options: Any,
     ) -> None:
         if validation_retries < 0:
@@ -91,6 +111,13 @@ class Extractor:
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.max_chars = max_chars
+        self.chunk_chars = chunk_chars or self.backend.chunk_chars
+        if self.chunk_chars < 200 or chunk_overlap < 0 or chunk_concurrency < 1:
+            raise ConfigError(
+                "chunk_chars must be at least 200, chunk_overlap 0 or more, chunk_concurrency 1+."
+            )
+        self.chunk_overlap = chunk_overlap
+        self.chunk_concurrency = chunk_concurrency
         self._client: openai.OpenAI | None = None
         self._async_client: openai.AsyncOpenAI | None = None
 
@@ -103,21 +130,21 @@ class Extractor:
         published: str | date | None = None,
         document_id: str | None = None,
     ) -> ExtractionResult:
-        """Extract records from one document (text or :class:`Document`)."""
-        doc, pub, messages = self._prepare(text, published, document_id)
+        """Extract records from one document (text or :class:`Document`).
+
+        A document longer than ``chunk_chars`` is extracted chunk by chunk (in threads) and the
+        records merged; see :mod:`llm_extract.chunking`.
+        """
+        doc, pub = self._document(text, document_id), parse_published(published)
         if self._client is None:
             self._client = self.backend.client(self.timeout)
-        log = CallLog()
-        raw = with_transport_retries(
-            self._client.chat.completions.create, self.transport_policy, log, self._where()
-        )
+        chunks = split_chunks(doc, self.chunk_chars, self.chunk_overlap)
+        if len(chunks) == 1:
+            return self._extract_one(doc, pub)
         started = time.perf_counter()
-        with extraction_context(ExtractionContext(doc, pub)):
-            try:
-                parsed = patch_create(raw, self.backend.mode)(**self._request(messages, log))
-            except Exception as exc:
-                raise translate_failure(exc, log, self.validation_retries) from exc
-        return self._result(doc, parsed, log, time.perf_counter() - started)
+        with ThreadPoolExecutor(min(self.chunk_concurrency, len(chunks))) as pool:
+            outcomes = list(pool.map(lambda c: self._chunk_outcome(c, pub), chunks))
+        return combine(doc, chunks, outcomes, time.perf_counter() - started)
 
     async def aextract(
         self,
@@ -126,24 +153,25 @@ class Extractor:
         published: str | date | None = None,
         document_id: str | None = None,
     ) -> ExtractionResult:
-        """Async :meth:`extract`."""
-        doc, pub, messages = self._prepare(text, published, document_id)
+        """Async :meth:`extract` (chunks of a long document run concurrently)."""
+        doc, pub = self._document(text, document_id), parse_published(published)
         if self._async_client is None:
             self._async_client = self.backend.async_client(self.timeout)
-        log = CallLog()
-        raw = with_async_transport_retries(
-            self._async_client.chat.completions.create,
-            self.transport_policy,
-            log,
-            self._where(),
-        )
+        chunks = split_chunks(doc, self.chunk_chars, self.chunk_overlap)
+        if len(chunks) == 1:
+            return await self._aextract_one(doc, pub)
         started = time.perf_counter()
-        with extraction_context(ExtractionContext(doc, pub)):
-            try:
-                parsed = await patch_create(raw, self.backend.mode)(**self._request(messages, log))
-            except Exception as exc:
-                raise translate_failure(exc, log, self.validation_retries) from exc
-        return self._result(doc, parsed, log, time.perf_counter() - started)
+        gate = asyncio.Semaphore(self.chunk_concurrency)
+
+        async def run(chunk: Chunk) -> ExtractionResult | LlmExtractError:
+            async with gate:
+                try:
+                    return await self._aextract_one(chunk.document, pub)
+                except _CHUNK_ERRORS as e:
+                    return e
+
+        outcomes = await asyncio.gather(*(run(c) for c in chunks))
+        return combine(doc, chunks, list(outcomes), time.perf_counter() - started)
 
     def extract_file(
         self, path: str | Path, *, published: str | date | None = None
@@ -154,8 +182,13 @@ class Extractor:
     def render_prompt(
         self, text: str | Document, *, published: str | date | None = None
     ) -> list[dict[str, str]]:
-        """The chat messages that would be sent (for inspection; sends nothing)."""
-        return self._prepare(text, published, None)[2]
+        """The chat messages that would be sent (for inspection; sends nothing).
+
+        For a document that would be chunked, these are the first chunk's messages.
+        """
+        doc = self._document(text, None)
+        first = split_chunks(doc, self.chunk_chars, self.chunk_overlap)[0].document
+        return self._messages(first, parse_published(published))
 
     def close(self) -> None:
         """Close HTTP clients (the shared embedded server stays up for the process)."""
@@ -179,15 +212,51 @@ class Extractor:
 
     # --- steps -----------------------------------------------------------------------------
 
-    def _prepare(
-        self, text: str | Document, published: str | date | None, document_id: str | None
-    ) -> tuple[Document, date | None, list[dict[str, str]]]:
-        doc = (
-            text
-            if isinstance(text, Document)
-            else Document.from_text(text, id=document_id, max_chars=self.max_chars)
+    def _extract_one(self, doc: Document, pub: date | None) -> ExtractionResult:
+        messages = self._messages(doc, pub)
+        assert self._client is not None
+        log = CallLog()
+        raw = with_transport_retries(
+            self._client.chat.completions.create, self.transport_policy, log, self._where()
         )
-        pub = parse_published(published)
+        started = time.perf_counter()
+        with extraction_context(ExtractionContext(doc, pub)):
+            try:
+                parsed = patch_create(raw, self.backend.mode)(**self._request(messages, log))
+            except Exception as exc:
+                raise translate_failure(exc, log, self.validation_retries) from exc
+        return self._result(doc, parsed, log, time.perf_counter() - started)
+
+    async def _aextract_one(self, doc: Document, pub: date | None) -> ExtractionResult:
+        messages = self._messages(doc, pub)
+        assert self._async_client is not None
+        log = CallLog()
+        raw = with_async_transport_retries(
+            self._async_client.chat.completions.create,
+            self.transport_policy,
+            log,
+            self._where(),
+        )
+        started = time.perf_counter()
+        with extraction_context(ExtractionContext(doc, pub)):
+            try:
+                parsed = await patch_create(raw, self.backend.mode)(**self._request(messages, log))
+            except Exception as exc:
+                raise translate_failure(exc, log, self.validation_retries) from exc
+        return self._result(doc, parsed, log, time.perf_counter() - started)
+
+    def _chunk_outcome(self, chunk: Chunk, pub: date | None) -> ExtractionResult | LlmExtractError:
+        try:
+            return self._extract_one(chunk.document, pub)
+        except _CHUNK_ERRORS as e:
+            return e
+
+    def _document(self, text: str | Document, document_id: str | None) -> Document:
+        if isinstance(text, Document):
+            return text
+        return Document.from_text(text, id=document_id, max_chars=self.max_chars)
+
+    def _messages(self, doc: Document, pub: date | None) -> list[dict[str, str]]:
         messages = self.template.render(doc, self.schema, pub)
         window = self.backend.context_window
         prompt_chars = sum(len(m["content"]) for m in messages)
@@ -196,9 +265,9 @@ class Extractor:
                 f"The prompt for {doc.source or doc.id} is about "
                 f"{prompt_chars // _CHARS_PER_TOKEN:,} tokens; with {self.max_tokens} for the "
                 f"answer it exceeds {self.backend.label}'s context of {window:,}.",
-                "Split the document, or use an endpoint with a longer context (--base-url).",
+                "Lower chunk_chars (--chunk-chars), or use an endpoint with a longer context.",
             )
-        return doc, pub, messages
+        return messages
 
     def _request(self, messages: list[dict[str, str]], log: CallLog) -> dict[str, Any]:
         return {

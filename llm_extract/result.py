@@ -42,9 +42,29 @@ class Attempts(BaseModel):
     validation_reasks: int = 0
     validation_errors: list[str] = Field(default_factory=list)
 
+    def add(self, other: Attempts) -> None:
+        """Count another extraction's attempts in (chunks of one document)."""
+        self.requests += other.requests
+        self.transport_retries += other.transport_retries
+        self.validation_reasks += other.validation_reasks
+        self.validation_errors += other.validation_errors
+
+
+class ChunkFailure(BaseModel):
+    """A chunk whose extraction failed; the document result keeps the other chunks' records."""
+
+    index: int = Field(description="0-based chunk number.")
+    start: int = Field(description="Character offset of the chunk in the document.")
+    end: int = Field(description="Character offset just past the chunk.")
+    error: dict[str, Any] = Field(description="The error, as in batch output.")
+
 
 class ExtractionResult(BaseModel):
-    """Validated records for one document, with usage and attempts (also on success)."""
+    """Validated records for one document, with usage and attempts (also on success).
+
+    A long document is extracted in ``chunks``; a chunk that failed is listed in
+    ``failed_chunks`` (with its span and error) while the others' records are kept.
+    """
 
     document_id: str
     schema_name: str
@@ -53,6 +73,13 @@ class ExtractionResult(BaseModel):
     usage: Usage
     attempts: Attempts
     seconds: float
+    chunks: int = 1
+    failed_chunks: list[ChunkFailure] = Field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """True unless a chunk of the document failed."""
+        return not self.failed_chunks
 
     def to_json_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (records serialised with their own models)."""

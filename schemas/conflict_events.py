@@ -145,6 +145,12 @@ class ConflictEvent(EventRecord):
     summary: str = Field(min_length=10, description="One sentence saying what happened.")
     evidence: EvidenceRefs
 
+    def merge_key(self) -> tuple[Any, ...]:
+        """Same event when type, date, place and actors agree (used to merge chunks' records)."""
+        actors = frozenset(a.name.casefold() for a in (self.actor1, self.actor2) if a)
+        place = (self.location.place or "").casefold()
+        return (self.event_type, self.event_date.date, place, actors)
+
     @model_validator(mode="after")
     def _sub_type_belongs_to_type(self) -> ConflictEvent:
         allowed = TAXONOMY[self.event_type]

@@ -1,14 +1,17 @@
 """A fake OpenAI-compatible server for logic tests (cassettes cover the real wire).
 
 ``FakeServer.enqueue`` queues what the next request gets: a JSON answer (wrapped in a chat
-completion), an HTTP error, or an exception such as a timeout. Every request is kept so tests
-can look at what was sent, including re-ask prompts.
+completion), an HTTP error, or an exception such as a timeout. ``FakeServer.responder`` answers
+from the request instead (for concurrent requests, whose order is not fixed): it returns the
+answer, or an ``int`` HTTP status. Every request is kept so tests can look at what was sent,
+including re-ask prompts.
 """
 
 from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import httpx2 as httpx
@@ -21,6 +24,7 @@ class FakeServer:
     def __init__(self) -> None:
         self.queue: deque[Any] = deque()
         self.requests: list[dict[str, Any]] = []
+        self.responder: Callable[[dict[str, Any]], Any] | None = None
 
     def enqueue(
         self,
@@ -37,10 +41,17 @@ class FakeServer:
         return self
 
     def handler(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(json.loads(request.content or b"{}"))
-        if not self.queue:
+        body = json.loads(request.content or b"{}")
+        self.requests.append(body)
+        if self.queue:
+            content, status, headers, raw, raises, finish_reason, usage = self.queue.popleft()
+        elif self.responder is not None:
+            answer = self.responder(body)
+            status = answer if isinstance(answer, int) else 200
+            content = None if isinstance(answer, int) else answer
+            headers, raw, raises, finish_reason, usage = {}, None, None, "stop", (100, 20)
+        else:
             raise AssertionError("FakeServer: no response queued for this request")
-        content, status, headers, raw, raises, finish_reason, usage = self.queue.popleft()
         if raises is not None:
             raise raises
         if raw is not None:

@@ -23,6 +23,8 @@ class Backend(ABC):
     mode: instructor.Mode = instructor.Mode.JSON_SCHEMA
     #: Context window in tokens, when known (for clear errors before sending too much).
     context_window: int | None = None
+    #: Documents longer than this many characters are extracted in chunks (see chunking.py).
+    chunk_chars: int = 24_000
     #: A short description for messages ("embedded Qwen2.5-Coder-1.5B on CPU").
     label: str = ""
 

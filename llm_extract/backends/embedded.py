@@ -20,12 +20,15 @@ from llm_extract.backends.model_files import MODEL_NAME, ensure_model_file
 from llm_extract.errors import EmbeddedModelError
 
 DEFAULT_CONTEXT = 8192
+# The 1.5B model misses events past a page or so of text; chunks keep each read short.
+DEFAULT_CHUNK_CHARS = 4_000
 _servers: dict[tuple[Any, ...], Any] = {}
 _lock = threading.Lock()
 
 
 class EmbeddedBackend(Backend):
     name = "embedded"
+    chunk_chars = DEFAULT_CHUNK_CHARS
 
     def __init__(
         self,

@@ -1,0 +1,154 @@
+"""Long documents: split on sentence boundaries with overlap, then merge the chunks' records.
+
+A small model reads a few thousand characters well and loses events past that, so a document
+longer than the backend's ``chunk_chars`` is cut into chunks of whole sentences, each repeating
+the last ``overlap`` sentences of the one before (an event told across the cut is seen whole at
+least once). Records come back with evidence offsets into the whole document; duplicates (the
+same event seen in two chunks) are merged by the schema's :meth:`merge_key`, keeping the first
+and uniting the evidence. A chunk that fails is reported, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from llm_extract.documents import Document
+from llm_extract.errors import LlmExtractError, describe
+from llm_extract.grounding import Evidence
+from llm_extract.result import Attempts, ChunkFailure, ExtractionResult, Usage
+from llm_extract.schema_kit import MAX_EVIDENCE
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole sentences: ``document.text == whole.text[start:end]``."""
+
+    index: int
+    start: int
+    end: int
+    document: Document
+
+
+def split_chunks(doc: Document, max_chars: int, overlap: int = 1) -> list[Chunk]:
+    """Whole-sentence chunks of at most ``max_chars`` (a longer single sentence stands alone)."""
+    sentences = doc.sentences
+    if len(doc.text) <= max_chars or len(sentences) < 2:
+        return [Chunk(0, 0, len(doc.text), doc)]
+    chunks: list[Chunk] = []
+    first = 0
+    while first < len(sentences):
+        last = first
+        while (
+            last + 1 < len(sentences)
+            and sentences[last + 1].end - sentences[first].start <= max_chars
+        ):
+            last += 1
+        start, end = sentences[first].start, sentences[last].end
+        part = Document.from_text(
+            doc.text[start:end], id=f"{doc.id}#{len(chunks)}", source=doc.source, max_chars=end
+        )
+        chunks.append(Chunk(len(chunks), start, end, part))
+        if last + 1 >= len(sentences):
+            break
+        # Step back `overlap` sentences, but always move forward.
+        first = max(last + 1 - overlap, first + 1)
+    return chunks
+
+
+def remap(record: BaseModel, chunk: Chunk, whole: Document) -> BaseModel:
+    """The record with every evidence span moved from chunk to whole-document offsets."""
+    if chunk.start == 0 and chunk.document is whole:
+        return record
+    starts = [s.start for s in whole.sentences]
+    updates: dict[str, Any] = {}
+    for name in type(record).model_fields:
+        value = getattr(record, name)
+        if isinstance(value, list) and value and all(isinstance(v, Evidence) for v in value):
+            updates[name] = [_shift(ev, chunk.start, starts) for ev in value]
+    return record.model_copy(update=updates) if updates else record
+
+
+def _shift(ev: Evidence, offset: int, sentence_starts: list[int]) -> Evidence:
+    start = ev.start + offset
+    sentence = bisect.bisect_right(sentence_starts, start) if ev.sentence is not None else None
+    return ev.model_copy(update={"start": start, "end": ev.end + offset, "sentence": sentence})
+
+
+def merge_key(record: BaseModel) -> Any:
+    """What makes two records the same event: the schema's ``merge_key()`` if it has one."""
+    custom = getattr(record, "merge_key", None)
+    if callable(custom):
+        return custom()
+    data = record.model_dump(mode="json")
+    for name, value in list(data.items()):
+        if isinstance(value, list) and value and isinstance(value[0], dict) and "quote" in value[0]:
+            del data[name]  # evidence differs between chunks by nature
+    return repr(sorted(data.items()))
+
+
+def merge(records: list[BaseModel]) -> list[BaseModel]:
+    """Drop repeated events (first one wins) and give the kept one all their evidence."""
+    kept: dict[Any, BaseModel] = {}
+    for record in records:
+        key = merge_key(record)
+        if key not in kept:
+            kept[key] = record
+            continue
+        first = kept[key]
+        updates: dict[str, Any] = {}
+        for name in type(first).model_fields:
+            mine, theirs = getattr(first, name), getattr(record, name)
+            if isinstance(mine, list) and mine and all(isinstance(v, Evidence) for v in mine):
+                seen = {(e.start, e.end) for e in mine}
+                extra = [e for e in theirs if (e.start, e.end) not in seen]
+                updates[name] = (mine + extra)[:MAX_EVIDENCE]
+        kept[key] = first.model_copy(update=updates)
+    return list(kept.values())
+
+
+def combine(
+    whole: Document,
+    chunks: list[Chunk],
+    outcomes: list[ExtractionResult | LlmExtractError],
+    seconds: float,
+) -> ExtractionResult:
+    """One document result from its chunks' results; raises if every chunk failed."""
+    usage, attempts = Usage(), Attempts()
+    records: list[BaseModel] = []
+    failures: list[ChunkFailure] = []
+    done: list[ExtractionResult] = []
+    for chunk, outcome in zip(chunks, outcomes, strict=True):
+        if isinstance(outcome, LlmExtractError):
+            failures.append(ChunkFailure(
+                index=chunk.index, start=chunk.start, end=chunk.end, error=describe(outcome)
+            ))  # fmt: skip
+            spent = getattr(outcome, "usage", None)  # a failed chunk still cost tokens
+            if spent is not None:
+                usage += spent
+            continue
+        done.append(outcome)
+        usage += outcome.usage
+        attempts.add(outcome.attempts)
+        records += [remap(r, chunk, whole) for r in outcome.records]
+    if not done:
+        first = outcomes[0]
+        assert isinstance(first, LlmExtractError)
+        first.reword(
+            f"All {len(chunks)} chunks of {whole.source or whole.id} failed: {first.problem}"
+        )
+        raise first
+    return ExtractionResult(
+        document_id=whole.id,
+        schema_name=done[0].schema_name,
+        model=done[0].model,
+        records=merge(records),
+        usage=usage,
+        attempts=attempts,
+        seconds=round(seconds, 3),
+        chunks=len(chunks),
+        failed_chunks=failures,
+    )
