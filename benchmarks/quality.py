@@ -154,9 +154,11 @@ def run_naive(backend: Backend) -> Callable[[GoldDocument], Prediction]:
             return Prediction([], error=f"{type(exc).__name__}: {str(exc)[:200]}",
                               seconds=time.perf_counter() - started)  # fmt: skip
         usage = completion.usage
+        details = getattr(usage, "prompt_tokens_details", None)
         return Prediction(
             [read_event(e.model_dump(), doc.text) for e in result.events],
             prompt_tokens=usage.prompt_tokens if usage else 0,
+            cached_prompt_tokens=getattr(details, "cached_tokens", 0) or 0,
             completion_tokens=usage.completion_tokens if usage else 0,
             seconds=time.perf_counter() - started,
         )

@@ -98,6 +98,13 @@ def extract(
     timeout: Annotated[float, typer.Option(help="Seconds per HTTP request.")] = 600.0,
     max_tokens: Annotated[int, typer.Option(help="Answer length limit in tokens.")] = 2048,
     max_chars: Annotated[int, typer.Option(help="Refuse documents longer than this.")] = 60_000,
+    chunk_chars: Annotated[
+        int | None,
+        typer.Option(
+            help="Extract longer documents in chunks of this many characters "
+            "(default: 4000 for the embedded model, 24000 for endpoints)."
+        ),
+    ] = None,
 ) -> None:
     """Extract event records. One file prints a JSON result; several (or -o) write JSONL."""
     try:
@@ -113,6 +120,7 @@ def extract(
             timeout=timeout,
             max_tokens=max_tokens,
             max_chars=max_chars,
+            chunk_chars=chunk_chars,
         )
         _announce(extractor)
         with extractor:
@@ -149,12 +157,20 @@ def _read_document(file: str, max_chars: int = DEFAULT_MAX_CHARS) -> Document:
 def _extract_one(extractor: Extractor, file: str, published: str | None) -> None:
     result = extractor.extract(_read_document(file, extractor.max_chars), published=published)
     a = result.attempts
+    chunks = f" from {result.chunks} chunks" if result.chunks > 1 else ""
     _note(
-        f"{len(result.records)} record(s) in {result.seconds:.1f}s; {result.usage.total_tokens} "
-        f"tokens; {a.validation_reasks} validation re-ask(s), {a.transport_retries} transport "
-        "retr(ies)."
+        f"{len(result.records)} record(s){chunks} in {result.seconds:.1f}s; "
+        f"{result.usage.total_tokens} tokens; {a.validation_reasks} validation re-ask(s), "
+        f"{a.transport_retries} transport retr(ies)."
     )
+    for failed in result.failed_chunks:
+        _note(
+            f"Chunk {failed.index} (characters {failed.start}-{failed.end}) failed: "
+            f"{failed.error['message']}"
+        )
     typer.echo(json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False))
+    if not result.complete:
+        raise typer.Exit(EXIT_PARTIAL)
 
 
 def _extract_many(
@@ -163,8 +179,14 @@ def _extract_many(
     started = time.perf_counter()
 
     def progress(row: dict[str, Any]) -> None:
-        if row["status"] == "ok":
-            _note(f"ok     {row['source']}: {len(row['records'])} record(s), {row['seconds']:.1f}s")
+        if row["status"] in ("ok", "partial"):
+            failed = (
+                f", {len(row['failed_chunks'])} chunk(s) FAILED" if row["failed_chunks"] else ""
+            )
+            _note(
+                f"{row['status']:<7}{row['source']}: {len(row['records'])} record(s), "
+                f"{row['seconds']:.1f}s{failed}"
+            )
         else:
             _note(f"failed {row['source']}: {row['error']['message']}")
 

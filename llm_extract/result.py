@@ -13,6 +13,8 @@ class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
+    #: Of the prompt tokens, how many the server served from its prompt cache (when it says).
+    cached_prompt_tokens: int = 0
 
     def add(self, usage: Any) -> None:
         """Add an openai ``CompletionUsage`` (or anything with the same attributes)."""
@@ -23,6 +25,10 @@ class Usage(BaseModel):
         self.prompt_tokens += prompt
         self.completion_tokens += completion
         self.total_tokens += int(getattr(usage, "total_tokens", 0) or (prompt + completion))
+        details = getattr(usage, "prompt_tokens_details", None)
+        self.cached_prompt_tokens += int(
+            getattr(usage, "cached_prompt_tokens", 0) or getattr(details, "cached_tokens", 0) or 0
+        )
 
     def __iadd__(self, other: Usage) -> Usage:
         self.add(other)

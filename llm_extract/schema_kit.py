@@ -111,3 +111,30 @@ DateExpression = Annotated[
     ),
 ]
 """A date the model copies as words and the library resolves against the publication date."""
+
+
+def _sum_counts(value: Any) -> Any:
+    if isinstance(value, list):
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value):
+            raise ValueError(f"fatalities must be a list of whole numbers >= 0, got {value!r}")
+        return sum(value) if value else None
+    if isinstance(value, int) and value < 0:
+        raise ValueError(f"fatalities cannot be negative, got {value}")
+    return value  # an int or None (saved records, other producers)
+
+
+FatalityCounts = Annotated[
+    int | None,
+    BeforeValidator(_sum_counts),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 0},
+            "maxItems": 6,
+            "description": "Each number of people reported killed in this event, as the text "
+            "states it ('killed 3 soldiers and 2 civilians' -> [3, 2]); [0] if the text says "
+            "nobody died; [] if it does not say.",
+        }
+    ),
+]
+"""Death counts as the model reads them off the text; the library adds them up (null if none)."""

@@ -5,9 +5,15 @@ from __future__ import annotations
 from itertools import chain
 from typing import Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from llm_extract.schema_kit import DateExpression, EventDate, EventRecord, EvidenceRefs
+from llm_extract.schema_kit import (
+    DateExpression,
+    EventDate,
+    EventRecord,
+    EvidenceRefs,
+    FatalityCounts,
+)
 
 EventType = Literal[
     "Battles",
@@ -80,6 +86,40 @@ TAXONOMY: dict[str, list[str]] = {
     ],
 }
 assert sorted(chain.from_iterable(TAXONOMY.values())) == sorted(get_args(SubEventType))
+_TYPE_OF = {sub: event_type for event_type, subs in TAXONOMY.items() for sub in subs}
+
+#: One-line coding rules per sub-event type (after the ACLED codebook, in our own words); the
+#: template shows them, so the model picks the sub-type and code derives the event type.
+DEFINITIONS: dict[str, str] = {
+    "Armed clash": "armed, organised sides fight each other; no place changes hands",
+    "Government regains territory": "state forces retake a place from non-state groups",
+    "Non-state actor overtakes territory": "rebels, militias or other groups take a place",
+    "Chemical weapon": "a chemical weapon is used",
+    "Air/drone strike": "aircraft or drones strike, whoever or whatever is hit",
+    "Suicide bomb": "a suicide bomber or suicide vehicle bomb",
+    "Shelling/artillery/missile attack": "shells, mortars, rockets or missiles are fired",
+    "Remote explosive/landmine/IED": "a planted bomb, IED or landmine explodes",
+    "Grenade": "a grenade is thrown",
+    "Sexual violence": "rape or other sexual violence by an armed or organised actor",
+    "Attack": "armed people kill, wound, beat or shoot unarmed civilians",
+    "Abduction/forced disappearance": "people are kidnapped or taken and held",
+    "Peaceful protest": "a demonstration, march, sit-in or strike; nobody intervenes",
+    "Protest with intervention": "police or others disperse, block or arrest peaceful "
+    "protesters (tear gas, arrests), without killing",
+    "Excessive force against protesters": "forces kill or gravely injure peaceful protesters",
+    "Violent demonstration": "demonstrators riot: stones, burning tyres, damage, clashes with "
+    "police",
+    "Mob violence": "a crowd attacks people or property outside a demonstration (e.g. lynching)",
+    "Agreement": "a ceasefire, peace deal or prisoner exchange",
+    "Arrests": "forces arrest or detain people (not during a protest)",
+    "Change to group/activity": "a group forms, merges, splits or changes its activity",
+    "Disrupted weapons use": "bombs defused, weapons or explosives seized, attacks foiled",
+    "Headquarters or base established": "a group sets up a base or headquarters",
+    "Looting/property destruction": "property is looted, burned or destroyed, nobody hurt",
+    "Non-violent transfer of territory": "a place changes hands without fighting",
+    "Other": "any other important political or security development",
+}
+assert DEFINITIONS.keys() == set(get_args(SubEventType))
 
 ActorCategory = Literal[
     "State forces",
@@ -98,21 +138,30 @@ class Actor(BaseModel):
 
     name: str = Field(
         min_length=2,
-        description="Name of the actor as the text identifies it, e.g. 'Syrian regime forces'.",
+        description="A named group by its name ('Al Shabaab'); a generic actor in ACLED's form "
+        "with the country: 'Protesters (Kenya)', 'Rioters (Kenya)', 'Civilians (Kenya)', "
+        "'Military Forces of Kenya', 'Police Forces of Kenya', 'Unidentified Armed Group (Kenya)'.",
     )
     category: ActorCategory = Field(description="The actor's ACLED category.")
     associated: list[str] = Field(
         max_length=2,
-        description="Groups acting with or identifying this actor (empty list if none).",
+        description="Who they are or who acted with them, e.g. ['Teachers'] for protesting "
+        "teachers (empty list if none).",
     )
 
 
 class Location(BaseModel):
     """Where the event happened, as specific as the text allows."""
 
-    place: str | None = Field(description="Town, village or site named in the text.")
-    admin1: str | None = Field(description="Province/state/governorate, if stated or obvious.")
+    place: str | None = Field(description="The most specific town, village or site named.")
+    admin1: str | None = Field(description="Province/state/region, if the text names it.")
     country: str | None = Field(description="Country.")
+
+
+def _model_does_not_give_event_type(schema: dict[str, Any]) -> None:
+    # The event type follows from the sub-type, so the model is not asked for it (see below).
+    schema["properties"].pop("event_type", None)
+    schema["required"] = [name for name in schema.get("required", []) if name != "event_type"]
 
 
 class ConflictEvent(EventRecord):
@@ -122,22 +171,23 @@ class ConflictEvent(EventRecord):
     event. Background statistics (totals over months or years) are not events.
     """
 
+    model_config = ConfigDict(json_schema_extra=_model_does_not_give_event_type)
+
     max_records = 6
     prompt_template = "conflict_events.j2"
-    prompt_context: ClassVar[dict[str, Any]] = {"taxonomy": TAXONOMY}
+    prompt_context: ClassVar[dict[str, Any]] = {"taxonomy": TAXONOMY, "definitions": DEFINITIONS}
 
-    event_type: EventType = Field(description="ACLED event type.")
-    sub_event_type: SubEventType = Field(
-        description="ACLED sub-event type; must belong to event_type."
+    event_type: EventType = Field(
+        description="ACLED event type; filled in from sub_event_type when not given."
     )
+    sub_event_type: SubEventType = Field(description="ACLED sub-event type.")
     event_date: DateExpression
     location: Location
     actor1: Actor = Field(description="The actor who carried out the action.")
     actor2: Actor | None = Field(description="The actor it was done to or fought with, or null.")
-    fatalities: int | None = Field(
-        ge=0,
-        description="Number reported killed in this event; 0 if the text says none; null if "
-        "the text does not say.",
+    fatalities: FatalityCounts = Field(
+        description="Number reported killed in this event (the model lists the stated counts, "
+        "the library adds them); 0 if the text says nobody died; null if it does not say."
     )
     source: str | None = Field(
         description="Who reported it, e.g. 'Syrian Observatory for Human Rights', or null."
@@ -150,6 +200,15 @@ class ConflictEvent(EventRecord):
         actors = frozenset(a.name.casefold() for a in (self.actor1, self.actor2) if a)
         place = (self.location.place or "").casefold()
         return (self.event_type, self.event_date.date, place, actors)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _event_type_from_sub_type(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "event_type" not in data:
+            sub = data.get("sub_event_type")
+            if isinstance(sub, str) and sub in _TYPE_OF:
+                data = {**data, "event_type": _TYPE_OF[sub]}
+        return data
 
     @model_validator(mode="after")
     def _sub_type_belongs_to_type(self) -> ConflictEvent:

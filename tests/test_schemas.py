@@ -34,6 +34,21 @@ def test_taxonomy_consistency_is_validated() -> None:
     assert again == ok
 
 
+def test_event_type_follows_sub_type_and_fatalities_are_summed() -> None:
+    record = load_schema("conflict_events").record
+    data = conflict_answer(sub_event_type="Armed clash", fatalities=[21, 10])["records"][0]
+    del data["event_type"]
+    record_schema = load_schema("conflict_events").json_schema()["$defs"]["ConflictEvent"]
+    assert "event_type" not in record_schema["properties"]  # the model is not asked for it
+    with extraction_context(ExtractionContext(Document.from_text(seed_text()), SEED_PUBLISHED)):
+        got = record.model_validate(data)
+        assert (got.event_type, got.fatalities) == ("Battles", 31)
+        assert record.model_validate({**data, "fatalities": []}).fatalities is None
+        assert record.model_validate({**data, "fatalities": [0]}).fatalities == 0
+        with pytest.raises(ValidationError, match="whole numbers"):
+            record.model_validate({**data, "fatalities": [-2]})
+
+
 def test_plover_schema_rejects_self_targeting() -> None:
     record = load_schema("plover").record
     data = {

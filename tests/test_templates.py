@@ -1,11 +1,21 @@
 from __future__ import annotations
 
+import itertools
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from llm_extract import Document, Extractor, PromptTemplate, TemplateError, load_schema
+from llm_extract import (
+    Document,
+    Extractor,
+    PromptTemplate,
+    TemplateError,
+    load_schema,
+    shipped_schemas,
+)
+from llm_extract.context import ExtractionContext, extraction_context
 from tests.fakes import FakeBackend, FakeServer
 
 
@@ -76,3 +86,21 @@ def test_templates_cannot_mutate_shared_values(tmp_path: Path) -> None:
     path = write(tmp_path, "--- user ---\n{{ schema.fields.append(1) }}{{ document }}\n")
     with pytest.raises(TemplateError, match="SecurityError"):
         Extractor(backend=FakeBackend(FakeServer()), template=path)
+
+
+@pytest.mark.parametrize("name", shipped_schemas())
+def test_worked_examples_in_shipped_templates_are_valid_answers(name: str) -> None:
+    """An example the schema would reject teaches the model a wrong answer."""
+    schema = load_schema(name)
+    template = PromptTemplate.load(schema.prompt_template)
+    messages = template.render(Document.from_text("Nothing happened."), schema, None)
+    for asked, answer in itertools.pairwise(messages):
+        if answer["role"] != "assistant":
+            continue
+        head, body = asked["content"].split("\n", 1)
+        example = Document.from_text(re.sub(r"(?m)^\[S\d+\] ", "", body))
+        assert example.numbered() == body  # one sentence per line, as shown to the model
+        published = date.fromisoformat(head.removeprefix("Published: "))
+        with extraction_context(ExtractionContext(example, published)):
+            parsed = schema.response_model.model_validate_json(answer["content"])
+        assert parsed.records

@@ -43,6 +43,7 @@ class Prediction:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
+    cached_prompt_tokens: int = 0  # of prompt_tokens, served from the server's prompt cache
 
 
 def read_event(record: BaseModel | dict[str, Any], text: str) -> PredictedEvent:
@@ -64,6 +65,7 @@ def from_result(result: ExtractionResult, text: str) -> Prediction:
     return Prediction(
         events=[read_event(r, text) for r in result.records],
         prompt_tokens=result.usage.prompt_tokens,
+        cached_prompt_tokens=result.usage.cached_prompt_tokens,
         completion_tokens=result.usage.completion_tokens,
         seconds=result.seconds,
     )
@@ -96,6 +98,7 @@ def read_predictions(path: str | Path, texts: dict[str, str]) -> dict[str, Predi
             events=[read_event(r, text) for r in row.get("records") or []],
             error=(error.get("message") if isinstance(error, dict) else error) or None,
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            cached_prompt_tokens=int(usage.get("cached_prompt_tokens", 0)),
             completion_tokens=int(usage.get("completion_tokens", 0)),
             seconds=float(row.get("seconds") or 0.0),
         )

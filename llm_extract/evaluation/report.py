@@ -20,7 +20,8 @@ def format_report(report: Report, title: str = "") -> str:
         f"{'mean':<16}{report.mean_field_accuracy:>9.3f}",
         f"records: precision {report.precision:.3f}  recall {report.recall:.3f}  "
         f"F1 {report.f1:.3f}  grounded {report.grounded:.1%}",
-        f"per document: {report.prompt_tokens_per_doc:.0f} prompt + "
+        f"per document: {report.prompt_tokens_per_doc:.0f} prompt "
+        f"({report.cached_prompt_tokens_per_doc:.0f} from the server's cache) + "
         f"{report.completion_tokens_per_doc:.0f} completion tokens, "
         f"{report.seconds_per_doc:.1f} s",
     ]
@@ -48,6 +49,7 @@ def compare_reports(baseline: Report, candidate: Report, names: tuple[str, str])
         out.append(f"| {name:<15}| {x:>12.3f} | {y:>12.3f} | {y - x:>+7.3f} |")
     for label, attr, fmt in (
         ("prompt tok/doc", "prompt_tokens_per_doc", ".0f"),
+        ("cached tok/doc", "cached_prompt_tokens_per_doc", ".0f"),
         ("compl. tok/doc", "completion_tokens_per_doc", ".0f"),
         ("seconds/doc", "seconds_per_doc", ".1f"),
         ("failed docs", "failed", ".0f"),

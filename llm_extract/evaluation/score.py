@@ -127,6 +127,7 @@ class DocumentScore:
     grounded: int = 0
     error: str | None = None
     prompt_tokens: int = 0
+    cached_prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
 
@@ -144,6 +145,7 @@ class Report:
     grounded: float
     failed: int
     prompt_tokens_per_doc: float
+    cached_prompt_tokens_per_doc: float
     completion_tokens_per_doc: float
     seconds_per_doc: float
 
@@ -164,6 +166,7 @@ def score_document(gold: GoldDocument, prediction: Prediction | None) -> Documen
         out.error = prediction.error
         out.grounded = sum(p.grounded for p in preds)
         out.prompt_tokens = prediction.prompt_tokens
+        out.cached_prompt_tokens = prediction.cached_prompt_tokens
         out.completion_tokens = prediction.completion_tokens
         out.seconds = prediction.seconds
     pairs = dict((j, i) for i, j in match(preds, gold.events))
@@ -203,6 +206,7 @@ def score(gold: Iterable[GoldDocument], predictions: Mapping[str, Prediction]) -
         grounded=sum(d.grounded for d in docs) / n_pred if n_pred else 0.0,
         failed=sum(d.error is not None for d in docs),
         prompt_tokens_per_doc=sum(d.prompt_tokens for d in docs) / n,
+        cached_prompt_tokens_per_doc=sum(d.cached_prompt_tokens for d in docs) / n,
         completion_tokens_per_doc=sum(d.completion_tokens for d in docs) / n,
         seconds_per_doc=sum(d.seconds for d in docs) / n,
     )
