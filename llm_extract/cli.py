@@ -102,7 +102,7 @@ def extract(
         int | None,
         typer.Option(
             help="Extract longer documents in chunks of this many characters "
-            "(default: 4000 for the embedded model, 24000 for endpoints)."
+            "(default: 6000 for the embedded model, 24000 for endpoints)."
         ),
     ] = None,
 ) -> None:

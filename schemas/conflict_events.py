@@ -138,9 +138,9 @@ class Actor(BaseModel):
 
     name: str = Field(
         min_length=2,
-        description="A named group by its name ('Al Shabaab'); a generic actor in ACLED's form "
-        "with the country: 'Protesters (Kenya)', 'Rioters (Kenya)', 'Civilians (Kenya)', "
-        "'Military Forces of Kenya', 'Police Forces of Kenya', 'Unidentified Armed Group (Kenya)'.",
+        description="A named group by its name ('Al Shabaab'); a generic actor by ACLED's "
+        "generic name: 'Protesters', 'Rioters', 'Civilians', 'Military Forces', 'Police Forces', "
+        "'Unidentified Armed Group'.",
     )
     category: ActorCategory = Field(description="The actor's ACLED category.")
     associated: list[str] = Field(

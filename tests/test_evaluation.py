@@ -172,7 +172,7 @@ Middle Shabelle,Jowhar,,Jowhar,Somalia,"On 3 May 2021, soldiers fought militants
 XYZ2,3 May 2021,Battles,Armed clash,Military Forces of Somalia (2017-),,Al Shabaab,,\
 Middle Shabelle,Jowhar,,Jowhar,Somalia,"On 3 May 2021, soldiers fought militants.",0,1620345600
 XYZ3,4 May 2021,Protests,Peaceful protest,Protesters (Somalia),Teachers (Somalia); Labour Group,,,\
-Banadir,Mogadishu,,Mogadishu,Somalia,"On 4 May 2021, teachers protested.",0,1620432000
+Banadir,Mogadishu,,Mogadishu,Somalia,"On 4 May 2021, teachers protested. [size=dozens]",0,1620432000
 """
 
 
@@ -182,6 +182,7 @@ def test_acled_csv_becomes_gold_documents(tmp_path: Path) -> None:
     docs = acled_csv_to_gold(path)
     assert [d.id for d in docs] == ["XYZ1", "XYZ3"]  # rows with the same notes share a document
     assert len(docs[0].events) == 2 and docs[0].published == "2021-05-07"
+    assert docs[1].text == "On 4 May 2021, teachers protested."  # ACLED's size tag dropped
     protest = docs[1].events[0]
     assert protest.date == "2021-05-04" and protest.actor2 is None and protest.scored("actor2")
     assert protest.actor1 is not None

@@ -21,7 +21,7 @@ from llm_extract.errors import EmbeddedModelError
 
 DEFAULT_CONTEXT = 8192
 # The 1.5B model misses events past a page or so of text; chunks keep each read short.
-DEFAULT_CHUNK_CHARS = 4_000
+DEFAULT_CHUNK_CHARS = 6_000
 _servers: dict[tuple[Any, ...], Any] = {}
 _lock = threading.Lock()
 

@@ -1,12 +1,15 @@
 """Converters from common gold sources to the gold JSONL format (see ``gold.py``).
 
 ACLED CSV exports: the ``notes`` column is the text, the upload ``timestamp`` stands in for the
-publication date, and rows with the same notes become one document with several events.
+publication date, and rows with the same notes become one document with several events. The
+crowd-size tag ACLED appends to protest notes ("[size=no report]") is coder metadata, not
+article text, and is dropped: left in, it made the embedded model answer "no events".
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from llm_extract.evaluation.gold import (
     GoldLocation,
 )
 
+_SIZE_TAG = re.compile(r"\s*\[size=[^\]]*\]\s*$")
 ACLED_COLUMNS = ("notes", "event_type", "sub_event_type", "actor1", "actor2", "fatalities")
 
 
@@ -37,7 +41,7 @@ def acled_csv_to_gold(path: str | Path, *, limit: int | None = None) -> list[Gol
         )
     docs: dict[str, GoldDocument] = {}
     for number, row in enumerate(rows, 2):
-        text = (row.get("notes") or "").strip()
+        text = _SIZE_TAG.sub("", row.get("notes") or "").strip()
         if not text:
             continue
         doc = docs.get(text)
