@@ -102,36 +102,37 @@ def acled_split(split: str, limit: int | None) -> list[GoldDocument]:
 
 
 def wikievents(n: int) -> list[GoldDocument]:
-    """WikiEvents articles as gold: conflict-type events, evidence = the trigger's offsets."""
+    """WikiEvents articles as gold: conflict-type events, evidence = the trigger's offsets.
+
+    Mentions of the same kind in the same sentence ("the blast ... the explosion") are one event.
+    """
     kinds = ("Conflict.Attack", "Conflict.Demonstrate", "Justice.ArrestJailDetain")
     docs = []
     for line in (EVAL / "wikievents_dev.jsonl").read_text(encoding="utf-8").splitlines()[:n]:
         raw = json.loads(line)
-        starts, offset = [], 0  # sentence i starts at the summed length of earlier sentences
-        for tokens, sentence in raw["sentences"]:
-            starts.append((offset, tokens[0][1]))
-            offset += len(sentence)
-        events = []
+        sentences = raw["sentences"]
+        # Sentence i starts at the summed length of the earlier sentence strings (see README).
+        starts = [sum(len(s[1]) for s in sentences[:i]) for i in range(len(sentences))]
+        first_token = [sum(len(s[0]) for s in sentences[:i]) for i in range(len(sentences))]
+        events: dict[tuple[int, str], GoldEvent] = {}
         for mention in raw["event_mentions"]:
-            if not mention["event_type"].startswith(kinds):
+            kind = mention["event_type"].rsplit(".", 1)[0]
+            if kind not in kinds:
                 continue
             trig = mention["trigger"]
-            base, first_tok = starts[trig["sent_idx"]]
-            toks = raw["sentences"][trig["sent_idx"]][0]
-            first_in_sent = trig["start"] - sum(
-                len(s[0]) for s in raw["sentences"][: trig["sent_idx"]]
-            )
-            start = base + toks[first_in_sent][1] - first_tok
+            i = trig["sent_idx"]
+            tokens = sentences[i][0]
+            start = starts[i] + tokens[trig["start"] - first_token[i]][1] - tokens[0][1]
+            span = GoldSpan(start=start, end=start + len(trig["text"]))
+            event = events.setdefault((i, kind), GoldEvent(evidence=[]))
+            event.evidence.append(span)
             roles = {a["role"]: a["text"] for a in mention["arguments"]}
-            event = GoldEvent(evidence=[GoldSpan(start=start, end=start + len(trig["text"]))])
-            if "Attacker" in roles or "Demonstrator" in roles or "Jailer" in roles:
-                event.actor1 = GoldActor(
-                    name=roles.get("Attacker") or roles.get("Demonstrator") or roles["Jailer"]
-                )
-            if "Place" in roles:
+            actor = roles.get("Attacker") or roles.get("Demonstrator") or roles.get("Jailer")
+            if actor and event.actor1 is None:
+                event.actor1 = GoldActor(name=actor)
+            if "Place" in roles and event.location is None:
                 event.location = GoldLocation(place=roles["Place"])
-            events.append(event)
-        docs.append(GoldDocument(id=raw["doc_id"], text=raw["text"], events=events))
+        docs.append(GoldDocument(id=raw["doc_id"], text=raw["text"], events=list(events.values())))
     return docs
 
 
@@ -166,8 +167,12 @@ def run_naive(backend: Backend) -> Callable[[GoldDocument], Prediction]:
     return run
 
 
-def run_default(backend: Backend, template: str | None) -> Callable[[GoldDocument], Prediction]:
-    extractor = Extractor("conflict_events", backend=backend, template=template)
+def run_default(
+    backend: Backend, template: str | None, chunk_chars: int | None
+) -> Callable[[GoldDocument], Prediction]:
+    extractor = Extractor(
+        "conflict_events", backend=backend, template=template, chunk_chars=chunk_chars
+    )
 
     def run(doc: GoldDocument) -> Prediction:
         started = time.perf_counter()
@@ -206,11 +211,14 @@ def measure(name: str, docs: list[GoldDocument], run: Callable[[GoldDocument], P
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--split", choices=["tune", "check", "all"], default="check")
+    parser.add_argument("--split", choices=["tune", "check", "all", "none"], default="check")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--wikievents", type=int, default=0)
     parser.add_argument("--template", help="candidate template (default: the schema's own)")
     parser.add_argument("--only", choices=["naive", "default"])
+    parser.add_argument(
+        "--chunk-chars", type=int, help="candidate's chunk size (default: backend's)"
+    )
     parser.add_argument("--base-url")
     parser.add_argument("--model")
     args = parser.parse_args()
@@ -222,10 +230,16 @@ def main() -> None:
     backend.client(600).chat.completions.create(
         model=backend.model, messages=[{"role": "user", "content": "hi"}], max_tokens=1
     )
-    sets = [(f"acled-{args.split}", acled_split(args.split, args.limit))]
+    sets = []
+    if args.split != "none":
+        sets.append((f"acled-{args.split}", acled_split(args.split, args.limit)))
     if args.wikievents:
-        sets.append(("wikievents", wikievents(args.wikievents)))
-    strategies = {"naive": run_naive(backend), "default": run_default(backend, args.template)}
+        suffix = f"-chunk{args.chunk_chars}" if args.chunk_chars else ""
+        sets.append((f"wikievents{suffix}", wikievents(args.wikievents)))
+    strategies = {
+        "naive": run_naive(backend),
+        "default": run_default(backend, args.template, args.chunk_chars),
+    }
     for tag, docs in sets:
         reports = {name: measure(name, docs, run, tag)
                    for name, run in strategies.items() if args.only in (None, name)}  # fmt: skip

@@ -286,3 +286,21 @@ def test_top_level_extract_function(fake: FakeServer, fake_backend: FakeBackend)
     assert result.schema_name == "conflict_events"
     assert result.model == "fake-model"
     assert len(result.records) == 1
+
+
+def test_usage_counts_cached_prompt_tokens_when_the_server_reports_them() -> None:
+    from openai.types import CompletionUsage
+
+    from llm_extract import Usage
+
+    usage = Usage()
+    usage.add(CompletionUsage.model_validate({
+        "prompt_tokens": 1200, "completion_tokens": 100, "total_tokens": 1300,
+        "prompt_tokens_details": {"cached_tokens": 1100},
+    }))  # fmt: skip
+    usage.add(CompletionUsage(prompt_tokens=50, completion_tokens=5, total_tokens=55))
+    assert (usage.prompt_tokens, usage.cached_prompt_tokens, usage.total_tokens) == (
+        1250,
+        1100,
+        1355,
+    )
