@@ -62,10 +62,14 @@ def ground(item: object, document: Document) -> Evidence:
     raise ValueError(f"evidence must be a sentence number, got {type(item).__name__}")
 
 
+class SentenceOutOfRange(ValueError):
+    """A cited sentence number the document does not have."""
+
+
 def _from_sentence(sentence_id: int, document: Document) -> Evidence:
     s = document.sentence(sentence_id)
     if s is None:
-        raise ValueError(
+        raise SentenceOutOfRange(
             f"evidence cites sentence {sentence_id}, but the document has sentences "
             f"1 to {len(document.sentences)}; cite the number of an [S#] sentence that states it"
         )

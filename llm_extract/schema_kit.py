@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 
 from llm_extract.context import current_context
 from llm_extract.dates import Precision, resolve_date
-from llm_extract.grounding import Evidence, ground
+from llm_extract.grounding import Evidence, SentenceOutOfRange, ground
 
 MAX_EVIDENCE = 3
 
@@ -48,10 +48,19 @@ def _ground_refs(value: Any, info: ValidationInfo) -> Any:
         # No source at hand (e.g. loading saved records): only full Evidence objects can pass.
         return items
     grounded: list[Evidence] = []
+    out_of_range: list[SentenceOutOfRange] = []
     for item in items:
-        ev = ground(item, ctx.document)
+        try:
+            ev = ground(item, ctx.document)
+        except SentenceOutOfRange as e:
+            out_of_range.append(e)
+            continue
         if all((g.start, g.end) != (ev.start, ev.end) for g in grounded):
             grounded.append(ev)
+    if out_of_range and not grounded:
+        raise out_of_range[0]
+    # A stray number next to valid ones ([1, 3] in a 2-sentence text) is dropped, not re-asked:
+    # the record stays grounded by the others, and a re-ask costs a whole extraction.
     return grounded
 
 

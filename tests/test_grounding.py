@@ -40,3 +40,17 @@ def test_saved_evidence_is_checked_against_the_source() -> None:
         ground({**good, "start": good["start"] + 1, "end": good["end"] + 1}, DOC)
     with pytest.raises(ValidationError):
         Evidence(quote="abc", start=0, end=10)
+
+
+def test_a_stray_sentence_number_beside_valid_ones_is_dropped() -> None:
+    from llm_extract import load_schema
+    from llm_extract.context import ExtractionContext, extraction_context
+    from tests.conftest import conflict_answer
+
+    record = load_schema("conflict_events").record
+    doc = Document.from_text("Rebels shelled Aleppo on Monday. Two died.")
+    with extraction_context(ExtractionContext(doc, None)):
+        got = record.model_validate(conflict_answer(evidence=[1, 3])["records"][0])
+        assert [e.sentence for e in got.evidence] == [1]
+        with pytest.raises(ValueError, match="cites sentence 3"):
+            record.model_validate(conflict_answer(evidence=[3])["records"][0])
