@@ -121,6 +121,18 @@ DEFINITIONS: dict[str, str] = {
 }
 assert DEFINITIONS.keys() == set(get_args(SubEventType))
 
+_SHORT = {"Peaceful protest": "peaceful", "Protest with intervention": "with intervention",
+          "Excessive force against protesters": "excessive force"}  # fmt: skip
+#: What the model picks from: "Event type: sub-type" in one string. The model commits to the
+#: broad type first, then the sub-type; and no label is a prefix trap. With the bare ACLED names,
+#: constrained decoding turned a model's "Pro..." into "Protest with intervention" for plain
+#: protests ("Peaceful protest" cannot start with "Pro").
+CODES: dict[str, str] = {
+    f"{event_type}: {_SHORT.get(sub, sub.lower())}": sub
+    for event_type, subs in TAXONOMY.items()
+    for sub in subs
+}
+
 ActorCategory = Literal[
     "State forces",
     "Rebel group",
@@ -158,10 +170,15 @@ class Location(BaseModel):
     country: str | None = Field(description="Country.")
 
 
-def _model_does_not_give_event_type(schema: dict[str, Any]) -> None:
-    # The event type follows from the sub-type, so the model is not asked for it (see below).
+def _model_gives_one_code(schema: dict[str, Any]) -> None:
+    # The model answers with one CODES label in sub_event_type; the event type follows from it.
     schema["properties"].pop("event_type", None)
     schema["required"] = [name for name in schema.get("required", []) if name != "event_type"]
+    schema["properties"]["sub_event_type"] = {
+        "description": "Event type and sub-type, one of the listed codes.",
+        "enum": list(CODES),
+        "type": "string",
+    }
 
 
 class ConflictEvent(EventRecord):
@@ -171,11 +188,15 @@ class ConflictEvent(EventRecord):
     event. Background statistics (totals over months or years) are not events.
     """
 
-    model_config = ConfigDict(json_schema_extra=_model_does_not_give_event_type)
+    model_config = ConfigDict(json_schema_extra=_model_gives_one_code)
 
     max_records = 6
     prompt_template = "conflict_events.j2"
-    prompt_context: ClassVar[dict[str, Any]] = {"taxonomy": TAXONOMY, "definitions": DEFINITIONS}
+    prompt_context: ClassVar[dict[str, Any]] = {
+        "taxonomy": TAXONOMY,
+        "definitions": DEFINITIONS,
+        "codes": CODES,
+    }
 
     event_type: EventType = Field(
         description="ACLED event type; filled in from sub_event_type when not given."
@@ -204,10 +225,14 @@ class ConflictEvent(EventRecord):
     @model_validator(mode="before")
     @classmethod
     def _event_type_from_sub_type(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "event_type" not in data:
-            sub = data.get("sub_event_type")
-            if isinstance(sub, str) and sub in _TYPE_OF:
-                data = {**data, "event_type": _TYPE_OF[sub]}
+        if not isinstance(data, dict):
+            return data
+        sub = data.get("sub_event_type")
+        if isinstance(sub, str) and sub in CODES:
+            data = {**data, "sub_event_type": CODES[sub]}
+            sub = CODES[sub]
+        if "event_type" not in data and isinstance(sub, str) and sub in _TYPE_OF:
+            data = {**data, "event_type": _TYPE_OF[sub]}
         return data
 
     @model_validator(mode="after")

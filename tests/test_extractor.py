@@ -53,7 +53,7 @@ def test_prompt_carries_numbered_sentences_taxonomy_and_descriptions(
     make(fake_backend).extract(seed_text(), published="2019-08-21")
     sent = fake.requests[0]
     system = sent["messages"][0]["content"]
-    assert "- Government regains territory: state forces retake a place" in system  # taxonomy
+    assert "- Battles: government regains territory = state forces retake a place" in system
     schema = json.dumps(sent["response_format"])
     assert "Who they are or who acted with them" in schema  # a Field description reaches the model
     assert sent["messages"][-1]["content"].startswith("Published: 2019-08-21\n[S1] Syrian regime")

@@ -40,9 +40,12 @@ def test_event_type_follows_sub_type_and_fatalities_are_summed() -> None:
     del data["event_type"]
     record_schema = load_schema("conflict_events").json_schema()["$defs"]["ConflictEvent"]
     assert "event_type" not in record_schema["properties"]  # the model is not asked for it
+    assert "Protests: peaceful" in record_schema["properties"]["sub_event_type"]["enum"]
     with extraction_context(ExtractionContext(Document.from_text(seed_text()), SEED_PUBLISHED)):
         got = record.model_validate(data)
         assert (got.event_type, got.fatalities) == ("Battles", 31)
+        coded = record.model_validate({**data, "sub_event_type": "Protests: peaceful"})
+        assert (coded.event_type, coded.sub_event_type) == ("Protests", "Peaceful protest")
         assert record.model_validate({**data, "fatalities": []}).fatalities is None
         assert record.model_validate({**data, "fatalities": [0]}).fatalities == 0
         with pytest.raises(ValidationError, match="whole numbers"):
