@@ -149,6 +149,19 @@ def test_quotes_not_in_the_text_are_not_grounded() -> None:
     assert report.grounded == 0.0 and report.recall == 1.0
 
 
+@pytest.mark.parametrize(
+    ("place", "right"),
+    [
+        ("Jowhar, Middle Shabelle", True),
+        ("Balcad, Jowhar (Middle Shabelle)", False),
+        ("Jowhar", True),
+    ],
+)
+def test_a_location_is_scored_on_the_first_place_it_names(place: str, right: bool) -> None:
+    report = score(gold(CLASH), predict(record(location={"place": place})))
+    assert report.fields["location"] == float(right)
+
+
 def test_missing_prediction_counts_as_failed() -> None:
     report = score(gold(CLASH), {})
     assert report.failed == 1 and report.mean_field_accuracy == 0.0

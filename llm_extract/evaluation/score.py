@@ -11,6 +11,7 @@ on every field, so missing events cost accuracy, and extra predictions cost prec
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -59,7 +60,16 @@ def _location_ok(pred: PredictedEvent, gold: GoldEvent) -> bool:
     loc = gold.location
     if loc is None or not (loc.place or loc.admin3 or loc.admin2):
         return pred.place is None
-    return any_name_matches([pred.place], [loc.place, loc.admin3, loc.admin2])
+    return any_name_matches([primary_place(pred.place)], [loc.place, loc.admin3, loc.admin2])
+
+
+def primary_place(place: str | None) -> str | None:
+    """The first place a location string names: "Jathol village, Amritsar (Punjab)" -> "Jathol
+    village". A location is one place; listing several must not score as naming the right one."""
+    if not place:
+        return place
+    first = re.split(r",|;|\(| and ", place, maxsplit=1)[0].strip()
+    return first or place
 
 
 def _actor_ok(pred: tuple[str, list[str]] | None, gold: GoldActor | None) -> bool:
