@@ -219,15 +219,26 @@ def test_prompt_too_long_for_context_fails_before_sending(fake: FakeServer) -> N
 def test_template_with_braces_in_document_is_not_rendered(
     fake: FakeServer, fake_backend: FakeBackend
 ) -> None:
-    fake.enqueue({"records": []})
+    fake.enqueue({"records": []}).enqueue({"records": []})
     text = "Rebels posted {{ config }} and {% raw %} on a wall in Aleppo."
     make(fake_backend).extract(text)
     assert "{{ config }}" in fake.requests[0]["messages"][-1]["content"]
 
 
-def test_empty_result_is_fine(fake: FakeServer, fake_backend: FakeBackend) -> None:
-    fake.enqueue({"records": []})
-    assert make(fake_backend).extract("The weather was mild in Paris.").records == []
+def test_an_empty_answer_gets_one_second_look_then_is_accepted(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    fake.enqueue({"records": []}).enqueue({"records": []})
+    result = make(fake_backend).extract("The weather was mild in Paris.")
+    assert result.records == []
+    assert result.attempts.validation_reasks == 1
+    assert "Read it again" in fake.requests[1]["messages"][-1]["content"]
+
+
+def test_a_second_look_can_find_the_event(fake: FakeServer, fake_backend: FakeBackend) -> None:
+    fake.enqueue({"records": []}).enqueue(conflict_answer())
+    result = make(fake_backend).extract(seed_text(), published=SEED_PUBLISHED)
+    assert len(result.records) == 1 and result.attempts.validation_reasks == 1
 
 
 async def test_async_extract(fake: FakeServer, fake_backend: FakeBackend) -> None:

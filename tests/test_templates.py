@@ -77,7 +77,7 @@ def test_unknown_template() -> None:
 
 def test_user_template_is_used(tmp_path: Path) -> None:
     path = write(tmp_path, "--- system ---\nMy rules.\n--- user ---\n{{ document }}\n")
-    server = FakeServer().enqueue({"records": []})
+    server = FakeServer().enqueue({"records": []}).enqueue({"records": []})
     Extractor(backend=FakeBackend(server), template=path).extract("Rebels attacked.")
     assert server.requests[0]["messages"][0]["content"] == "My rules."
 
