@@ -64,12 +64,22 @@ def remap(record: BaseModel, chunk: Chunk, whole: Document) -> BaseModel:
     if chunk.start == 0 and chunk.document is whole:
         return record
     starts = [s.start for s in whole.sentences]
-    updates: dict[str, Any] = {}
-    for name in type(record).model_fields:
-        value = getattr(record, name)
-        if isinstance(value, list) and value and all(isinstance(v, Evidence) for v in value):
-            updates[name] = [_shift(ev, chunk.start, starts) for ev in value]
+    updates = {
+        name: [_shift(ev, chunk.start, starts) for ev in getattr(record, name)]
+        for name in _evidence_fields(record)
+    }
     return record.model_copy(update=updates) if updates else record
+
+
+def _evidence_fields(record: BaseModel) -> list[str]:
+    """Names of the record's fields holding evidence spans (lists of Evidence)."""
+    return [
+        name
+        for name in type(record).model_fields
+        if isinstance(value := getattr(record, name), list)
+        and value
+        and all(isinstance(v, Evidence) for v in value)
+    ]
 
 
 def _shift(ev: Evidence, offset: int, sentence_starts: list[int]) -> Evidence:
@@ -83,10 +93,8 @@ def merge_key(record: BaseModel) -> Any:
     custom = getattr(record, "merge_key", None)
     if callable(custom):
         return custom()
-    data = record.model_dump(mode="json")
-    for name, value in list(data.items()):
-        if isinstance(value, list) and value and isinstance(value[0], dict) and "quote" in value[0]:
-            del data[name]  # evidence differs between chunks by nature
+    # Evidence differs between chunks by nature.
+    data = record.model_dump(mode="json", exclude=set(_evidence_fields(record)))
     return repr(sorted(data.items()))
 
 
@@ -100,12 +108,11 @@ def merge(records: list[BaseModel]) -> list[BaseModel]:
             continue
         first = kept[key]
         updates: dict[str, Any] = {}
-        for name in type(first).model_fields:
+        for name in _evidence_fields(first):
             mine, theirs = getattr(first, name), getattr(record, name)
-            if isinstance(mine, list) and mine and all(isinstance(v, Evidence) for v in mine):
-                seen = {(e.start, e.end) for e in mine}
-                extra = [e for e in theirs if (e.start, e.end) not in seen]
-                updates[name] = (mine + extra)[:MAX_EVIDENCE]
+            seen = {(e.start, e.end) for e in mine}
+            extra = [e for e in theirs if (e.start, e.end) not in seen]
+            updates[name] = (mine + extra)[:MAX_EVIDENCE]
         kept[key] = first.model_copy(update=updates)
     return list(kept.values())
 
