@@ -1,19 +1,29 @@
 """Extraction quality: a naive instructor call against llm_extract's default, same model, same docs.
 
-    python benchmarks/quality.py [--split check|tune|all] [--limit N] [--wikievents N]
-                                 [--template PATH] [--base-url URL --model NAME]
+    python benchmarks/quality.py [--split check|tune|strat-tune|strat-check|all|none]
+                                 [--per-type N] [--limit N] [--wikievents N]
+                                 [--strategies naive,single,find-fill] [--template PATH]
+                                 [--base-url URL --model NAME]
 
 Gold comes from the internal development data in ``../shared/eval`` (never copied into the repo):
-a fixed, seeded shuffle of ``acled_dev.csv`` split into ``tune`` (the first 40 documents,
-used while changing the prompt) and ``check`` (the next 60, only measured). ``--wikievents N``
-also runs the first N WikiEvents articles (multi-event recall on long text: record pairing uses
-the gold trigger offsets, so only recall and actors/place mean much there).
+a fixed, seeded shuffle of ``acled_dev.csv``: ``tune`` (the first 40 documents, used while
+changing the prompt in issue 3), ``check`` (the next 60, only measured). The rest is split by
+event type (a document's first gold event): ``strat-tune`` takes the first ``--per-type`` of
+each type (used while tuning issue 7), ``strat-check`` the next ``--per-type`` (only measured).
+Stratified splits print a score per event type as well as the mean.
 
-Baseline (a): one instructor ``JSON_SCHEMA`` call, flat pydantic schema with Literal types, a
-short system prompt listing the fields, one attempt. Candidate (b):
-``Extractor("conflict_events")``.
-Both are scored by ``llm_extract.evaluation`` and printed side by side with the difference;
-per-document predictions go to ``benchmarks/out/`` for inspection.
+``--wikievents N`` runs the first N WikiEvents articles (sentences joined by a space, as a news
+text has them; gold offsets mapped accordingly). Every mention of Attack, Demonstrate, Die,
+Injure or ArrestJailDetain is a gold event, found when a record's evidence overlaps the sentence
+of its trigger; a record is correct when its evidence overlaps some gold event's sentence. It
+reports grounded event recall/precision/F1, and agreement on actor, target and place for the
+events found.
+
+Strategies, side by side on the same model and documents: ``naive`` (one instructor
+``JSON_SCHEMA`` call, flat pydantic schema with Literal types, a short system prompt listing the
+fields, one attempt) and llm_extract's strategies by name (``single``, ``find-fill``; a
+``:nocues`` suffix turns the codebook cue checks off). Per-document predictions go to
+``benchmarks/out/`` for inspection.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ import random
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -33,21 +44,19 @@ from pydantic import BaseModel, Field
 from llm_extract import Extractor, LlmExtractError
 from llm_extract.backends import Backend, resolve_backend
 from llm_extract.evaluation import (
-    GoldActor,
     GoldDocument,
-    GoldEvent,
-    GoldLocation,
-    GoldSpan,
+    PredictedEvent,
     Prediction,
     Report,
     acled_csv_to_gold,
-    compare_reports,
     format_report,
     from_result,
     read_event,
     score,
     write_breakdown,
 )
+from llm_extract.evaluation.compare import names_match
+from llm_extract.strategies import FindThenFill, SinglePass, Strategy
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
@@ -94,46 +103,101 @@ NAIVE_SYSTEM = (
 )
 
 
-def acled_split(split: str, limit: int | None) -> list[GoldDocument]:
+def acled_split(split: str, limit: int | None, per_type: int) -> list[GoldDocument]:
     docs = sorted(acled_csv_to_gold(EVAL / "acled_dev.csv"), key=lambda d: d.id)
     random.Random(SEED).shuffle(docs)
-    chosen = {"tune": docs[:TUNE], "check": docs[TUNE : TUNE + CHECK], "all": docs}[split]
+    if split.startswith("strat-"):
+        by_type: dict[str, list[GoldDocument]] = {}
+        for doc in docs[TUNE + CHECK :]:
+            by_type.setdefault(stratum(doc), []).append(doc)
+        part = slice(0, per_type) if split == "strat-tune" else slice(per_type, 2 * per_type)
+        chosen = [doc for kind in sorted(by_type) for doc in by_type[kind][part]]
+    else:
+        chosen = {"tune": docs[:TUNE], "check": docs[TUNE : TUNE + CHECK], "all": docs}[split]
     return chosen[:limit] if limit else chosen
 
 
-def wikievents(n: int) -> list[GoldDocument]:
-    """WikiEvents articles as gold: conflict-type events, evidence = the trigger's offsets.
+def stratum(doc: GoldDocument) -> str:
+    return (doc.events[0].event_type if doc.events else None) or "none"
 
-    Mentions of the same kind in the same sentence ("the blast ... the explosion") are one event.
-    """
-    kinds = ("Conflict.Attack", "Conflict.Demonstrate", "Justice.ArrestJailDetain")
-    docs = []
+
+WIKI_KINDS = ("Conflict.Attack", "Conflict.Demonstrate", "Life.Die", "Life.Injure",
+              "Justice.ArrestJailDetain")  # fmt: skip
+
+
+@dataclass
+class WikiMention:
+    kind: str
+    sentence: tuple[int, int]  # character span of the trigger's sentence in the spaced text
+    actor: str | None
+    target: str | None
+    place: str | None
+
+
+def wikievents(n: int) -> tuple[list[GoldDocument], dict[str, list[WikiMention]]]:
+    """WikiEvents articles, sentences joined by a space, and their conflict mentions."""
+    docs, mentions = [], {}
     for line in (EVAL / "wikievents_dev.jsonl").read_text(encoding="utf-8").splitlines()[:n]:
         raw = json.loads(line)
-        sentences = raw["sentences"]
-        # Sentence i starts at the summed length of the earlier sentence strings (see README).
-        starts = [sum(len(s[1]) for s in sentences[:i]) for i in range(len(sentences))]
-        first_token = [sum(len(s[0]) for s in sentences[:i]) for i in range(len(sentences))]
-        events: dict[tuple[int, str], GoldEvent] = {}
+        sentences = [s[1] for s in raw["sentences"]]
+        starts = [sum(len(s) + 1 for s in sentences[:i]) for i in range(len(sentences))]
+        found = []
         for mention in raw["event_mentions"]:
             kind = mention["event_type"].rsplit(".", 1)[0]
-            if kind not in kinds:
+            if kind not in WIKI_KINDS:
                 continue
-            trig = mention["trigger"]
-            i = trig["sent_idx"]
-            tokens = sentences[i][0]
-            start = starts[i] + tokens[trig["start"] - first_token[i]][1] - tokens[0][1]
-            span = GoldSpan(start=start, end=start + len(trig["text"]))
-            event = events.setdefault((i, kind), GoldEvent(evidence=[]))
-            event.evidence.append(span)
+            i = mention["trigger"]["sent_idx"]
             roles = {a["role"]: a["text"] for a in mention["arguments"]}
-            actor = roles.get("Attacker") or roles.get("Demonstrator") or roles.get("Jailer")
-            if actor and event.actor1 is None:
-                event.actor1 = GoldActor(name=actor)
-            if "Place" in roles and event.location is None:
-                event.location = GoldLocation(place=roles["Place"])
-        docs.append(GoldDocument(id=raw["doc_id"], text=raw["text"], events=list(events.values())))
-    return docs
+            found.append(WikiMention(
+                kind=kind, sentence=(starts[i], starts[i] + len(sentences[i])),
+                actor=roles.get("Attacker") or roles.get("Demonstrator") or roles.get("Jailer")
+                or roles.get("Killer"),
+                target=roles.get("Target") or roles.get("Victim") or roles.get("Detainee"),
+                place=roles.get("Place"),
+            ))  # fmt: skip
+        text = " ".join(sentences)
+        docs.append(GoldDocument(id=raw["doc_id"], text=text, events=[]))
+        mentions[raw["doc_id"]] = found
+    return docs, mentions
+
+
+def _overlaps(spans: list[tuple[int, int]], span: tuple[int, int]) -> bool:
+    return any(s < span[1] and span[0] < e for s, e in spans)
+
+
+def wiki_scores(
+    preds: dict[str, Prediction], mentions: dict[str, list[WikiMention]]
+) -> dict[str, float]:
+    gold = found = records = correct = 0
+    agree = {"actor": [0, 0], "target": [0, 0], "place": [0, 0]}
+    for doc_id, golds in mentions.items():
+        events = preds[doc_id].events
+        records += len(events)
+        correct += sum(any(_overlaps(e.spans, m.sentence) for m in golds) for e in events)
+        for m in golds:
+            gold += 1
+            hits = [e for e in events if _overlaps(e.spans, m.sentence)]
+            if not hits:
+                continue
+            found += 1
+            for name, value in (("actor", m.actor), ("target", m.target), ("place", m.place)):
+                if value:
+                    agree[name][1] += 1
+                    agree[name][0] += any(_agrees(e, name, value) for e in hits)
+    recall, precision = found / max(gold, 1), correct / max(records, 1)
+    out = {"gold_events": gold, "found": found, "records": records, "recall": recall,
+           "precision": precision,
+           "f1": 2 * recall * precision / max(recall + precision, 1e-9)}  # fmt: skip
+    for name, (hit, total) in agree.items():
+        out[f"{name}_agree"] = f"{hit}/{total}"  # type: ignore[assignment]
+    return out
+
+
+def _agrees(event: PredictedEvent, role: str, value: str) -> bool:
+    if role == "place":
+        return names_match(event.place, value)
+    actors = [a[0] for a in (event.actor1, event.actor2) if a]
+    return any(names_match(a, value) for a in actors)
 
 
 def run_naive(backend: Backend) -> Callable[[GoldDocument], Prediction]:
@@ -167,12 +231,21 @@ def run_naive(backend: Backend) -> Callable[[GoldDocument], Prediction]:
     return run
 
 
-def run_default(
-    backend: Backend, template: str | None, chunk_chars: int | None
+def make_strategy(spec: str) -> Strategy:
+    name, _, option = spec.partition(":")
+    strategy: Strategy = FindThenFill() if name == "find-fill" else SinglePass()
+    if option == "nocues":
+        strategy.cue_checks = False
+    return strategy
+
+
+def run_extractor(
+    backend: Backend, spec: str, template: str | None, chunk_chars: int | None
 ) -> Callable[[GoldDocument], Prediction]:
     extractor = Extractor(
-        "conflict_events", backend=backend, template=template, chunk_chars=chunk_chars
-    )
+        "conflict_events", backend=backend, template=template, chunk_chars=chunk_chars,
+        strategy=make_strategy(spec),
+    )  # fmt: skip
 
     def run(doc: GoldDocument) -> Prediction:
         started = time.perf_counter()
@@ -192,7 +265,7 @@ def run_default(
 
 
 def measure(name: str, docs: list[GoldDocument], run: Callable[[GoldDocument], Prediction],
-            tag: str) -> Report:  # fmt: skip
+            tag: str) -> dict[str, Prediction]:  # fmt: skip
     preds: dict[str, Prediction] = {}
     with (OUT / f"{tag}-{name}.jsonl").open("w", encoding="utf-8") as log:
         for i, doc in enumerate(docs, 1):
@@ -204,18 +277,81 @@ def measure(name: str, docs: list[GoldDocument], run: Callable[[GoldDocument], P
             error = f" ERROR {p.error}" if p.error else ""
             print(f"  {name} {i}/{len(docs)} {doc.id}: {len(p.events)} events, "
                   f"{p.seconds:.1f} s{error}", file=sys.stderr)  # fmt: skip
-    report = score(docs, preds)
-    write_breakdown(report, OUT / f"{tag}-{name}.scores.jsonl")
-    return report
+    return preds
+
+
+def acled_tables(docs: list[GoldDocument], runs: dict[str, dict[str, Prediction]],
+                 tag: str) -> None:  # fmt: skip
+    reports: dict[str, Report] = {}
+    for name, preds in runs.items():
+        reports[name] = score(docs, preds)
+        write_breakdown(reports[name], OUT / f"{tag}-{name}.scores.jsonl")
+        print(format_report(reports[name], f"{name}: "), "\n")
+    names = list(runs)
+    fields = list(next(iter(reports.values())).fields)
+    print("| field | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for f in fields:
+        print(f"| {f} | " + " | ".join(f"{reports[n].fields[f]:.3f}" for n in names) + " |")
+    print(
+        "| **mean field accuracy** | "
+        + " | ".join(f"**{reports[n].mean_field_accuracy:.3f}**" for n in names)
+        + " |"
+    )
+    for label, attr in (("precision", "precision"), ("recall", "recall"), ("grounded", "grounded"),
+                        ("prompt tokens/doc", "prompt_tokens_per_doc"),
+                        ("cached prompt tokens/doc", "cached_prompt_tokens_per_doc"),
+                        ("completion tokens/doc", "completion_tokens_per_doc"),
+                        ("seconds/doc", "seconds_per_doc")):  # fmt: skip
+        print(f"| {label} | " + " | ".join(f"{getattr(reports[n], attr):.3g}" for n in names)
+              + " |")  # fmt: skip
+    empty = {n: sum(1 for d in docs if d.events and not runs[n][d.id].events) for n in names}
+    print("| documents with no record | " + " | ".join(str(empty[n]) for n in names) + " |")
+    kinds = sorted({stratum(d) for d in docs})
+    if len(kinds) > 1:
+        print("\nPer event type (mean field accuracy; n = documents):")
+        print("| event type | n | " + " | ".join(names) + " |")
+        print("|---|---|" + "---|" * len(names))
+        for kind in kinds:
+            subset = [d for d in docs if stratum(d) == kind]
+            cells = [f"{score(subset, runs[n]).mean_field_accuracy:.3f}" for n in names]
+            print(f"| {kind} | {len(subset)} | " + " | ".join(cells) + " |")
+    if "naive" in reports:
+        for n in names:
+            if n != "naive":
+                diff = reports[n].mean_field_accuracy - reports["naive"].mean_field_accuracy
+                ratio = reports[n].seconds_per_doc / max(reports["naive"].seconds_per_doc, 1e-9)
+                print(f"{n} vs naive: mean field accuracy {diff:+.3f}, seconds {ratio:.2f}x")
+
+
+def wiki_table(runs: dict[str, dict[str, Prediction]],
+               mentions: dict[str, list[WikiMention]]) -> None:  # fmt: skip
+    rows = {n: wiki_scores(p, mentions) for n, p in runs.items()}
+    names = list(runs)
+    print("| metric | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for key in rows[names[0]]:
+        cells = [v if isinstance(v := rows[n][key], str) else f"{v:.3g}" for n in names]
+        print(f"| {key} | " + " | ".join(cells) + " |")
+    for label, attr in (("seconds/article", "seconds"), ("prompt tokens/article", "prompt_tokens"),
+                        ("completion tokens/article", "completion_tokens")):  # fmt: skip
+        cells = [f"{sum(getattr(p, attr) for p in runs[n].values()) / len(runs[n]):.0f}"
+                 for n in names]  # fmt: skip
+        print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--split", choices=["tune", "check", "all", "none"], default="check")
+    parser.add_argument(
+        "--split",
+        default="strat-check",
+        choices=["tune", "check", "strat-tune", "strat-check", "all", "none"],
+    )
+    parser.add_argument("--per-type", type=int, default=5)
     parser.add_argument("--limit", type=int)
     parser.add_argument("--wikievents", type=int, default=0)
     parser.add_argument("--template", help="candidate template (default: the schema's own)")
-    parser.add_argument("--only", choices=["naive", "default"])
+    parser.add_argument("--strategies", default="naive,single,find-fill")
     parser.add_argument(
         "--chunk-chars", type=int, help="candidate's chunk size (default: backend's)"
     )
@@ -230,28 +366,23 @@ def main() -> None:
     backend.client(600).chat.completions.create(
         model=backend.model, messages=[{"role": "user", "content": "hi"}], max_tokens=1
     )
-    sets = []
-    if args.split != "none":
-        sets.append((f"acled-{args.split}", acled_split(args.split, args.limit)))
-    if args.wikievents:
-        suffix = f"-chunk{args.chunk_chars}" if args.chunk_chars else ""
-        sets.append((f"wikievents{suffix}", wikievents(args.wikievents)))
-    strategies = {
-        "naive": run_naive(backend),
-        "default": run_default(backend, args.template, args.chunk_chars),
+    runners = {
+        name: run_naive(backend)
+        if name == "naive"
+        else run_extractor(backend, name, args.template, args.chunk_chars)
+        for name in args.strategies.split(",")
     }
-    for tag, docs in sets:
-        reports = {name: measure(name, docs, run, tag)
-                   for name, run in strategies.items() if args.only in (None, name)}  # fmt: skip
+    if args.split != "none":
+        docs = acled_split(args.split, args.limit, args.per_type)
+        tag = f"acled-{args.split}"
+        runs = {name: measure(name, docs, run, tag) for name, run in runners.items()}
         print(f"\n== {tag}: {len(docs)} documents, model {backend.label} ==")
-        for name, report in reports.items():
-            print(format_report(report, f"{name}: "), "\n")
-        if len(reports) == 2:
-            print(compare_reports(reports["naive"], reports["default"], ("naive", "default")))
-            naive, default = reports["naive"], reports["default"]
-            tokens = default.prompt_tokens_per_doc / max(naive.prompt_tokens_per_doc, 1)
-            seconds = default.seconds_per_doc / max(naive.seconds_per_doc, 1e-9)
-            print(f"ratio default/naive: prompt tokens {tokens:.2f}x, seconds {seconds:.2f}x")
+        acled_tables(docs, runs, tag)
+    if args.wikievents:
+        docs, mentions = wikievents(args.wikievents)
+        runs = {name: measure(name, docs, run, "wikievents") for name, run in runners.items()}
+        print(f"\n== wikievents: {len(docs)} articles, model {backend.label} ==")
+        wiki_table(runs, mentions)
 
 
 if __name__ == "__main__":

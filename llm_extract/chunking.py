@@ -11,6 +11,7 @@ and uniting the evidence. A chunk that fails is reported, never silently dropped
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,23 +99,36 @@ def merge_key(record: BaseModel) -> Any:
     return repr(sorted(data.items()))
 
 
-def merge(records: list[BaseModel]) -> list[BaseModel]:
-    """Drop repeated events (first one wins) and give the kept one all their evidence."""
-    kept: dict[Any, BaseModel] = {}
+def merge(records: list[BaseModel], *, fuzzy: bool = False) -> list[BaseModel]:
+    """Drop repeated events (first one wins) and give the kept one all their evidence.
+
+    With ``fuzzy``, two records are also one event when the schema's ``same_event()`` says so
+    (pieces cut from one article describe an event in different words).
+    """
+    kept: list[tuple[Any, BaseModel]] = []
     for record in records:
         key = merge_key(record)
-        if key not in kept:
-            kept[key] = record
+        same = getattr(record, "same_event", None) if fuzzy else None
+        at = next(
+            (
+                i
+                for i, (k, other) in enumerate(kept)
+                if k == key or (callable(same) and same(other))
+            ),
+            None,
+        )
+        if at is None:
+            kept.append((key, record))
             continue
-        first = kept[key]
+        first = kept[at][1]
         updates: dict[str, Any] = {}
         for name in _evidence_fields(first):
             mine, theirs = getattr(first, name), getattr(record, name)
             seen = {(e.start, e.end) for e in mine}
             extra = [e for e in theirs if (e.start, e.end) not in seen]
             updates[name] = (mine + extra)[:MAX_EVIDENCE]
-        kept[key] = first.model_copy(update=updates)
-    return list(kept.values())
+        kept[at] = (kept[at][0], first.model_copy(update=updates))
+    return [record for _, record in kept]
 
 
 def combine(
@@ -122,6 +136,7 @@ def combine(
     chunks: list[Chunk],
     outcomes: list[ExtractionResult | LlmExtractError],
     seconds: float,
+    merge_records: Callable[[list[BaseModel]], list[BaseModel]] = merge,
 ) -> ExtractionResult:
     """One document result from its chunks' results; raises if every chunk failed."""
     usage, attempts = Usage(), Attempts()
@@ -152,7 +167,7 @@ def combine(
         document_id=whole.id,
         schema_name=done[0].schema_name,
         model=done[0].model,
-        records=merge(records),
+        records=merge_records(records),
         usage=usage,
         attempts=attempts,
         seconds=round(seconds, 3),

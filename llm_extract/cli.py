@@ -28,9 +28,8 @@ from llm_extract.evaluation import (
     write_breakdown,
     write_gold,
 )
-from llm_extract.extractor import DEFAULT_SCHEMA, Extractor, parse_published
+from llm_extract.extractor import DEFAULT_SCHEMA, Extractor
 from llm_extract.schemas import load_schema, shipped_schemas
-from llm_extract.templates import PromptTemplate
 
 app = typer.Typer(
     help="Turn news text into validated, source-grounded event records.",
@@ -53,6 +52,13 @@ BaseUrlOpt = Annotated[
     str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1.")
 ]
 ApiKeyOpt = Annotated[str | None, typer.Option(help="API key (env OPENAI_API_KEY).")]
+StrategyOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="How a document becomes requests: single or find-fill (default: the backend's; "
+        "find-fill for the embedded model)."
+    ),
+]
 BackendOpt = Annotated[
     str | None, typer.Option(help="Backend name: openai or embedded (default: by settings).")
 ]
@@ -89,6 +95,7 @@ def extract(
         Path | None, typer.Option("--output", "-o", help="Append JSONL here; reruns resume.")
     ] = None,
     template: Annotated[str | None, typer.Option(help="Prompt template name or path.")] = None,
+    strategy: StrategyOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     api_key: ApiKeyOpt = None,
@@ -115,6 +122,7 @@ def extract(
             base_url=base_url,
             api_key=api_key,
             template=template,
+            strategy=strategy,
             validation_retries=validation_retries,
             transport_retries=transport_retries,
             timeout=timeout,
@@ -157,10 +165,11 @@ def _read_document(file: str, max_chars: int = DEFAULT_MAX_CHARS) -> Document:
 def _extract_one(extractor: Extractor, file: str, published: str | None) -> None:
     result = extractor.extract(_read_document(file, extractor.max_chars), published=published)
     a = result.attempts
-    chunks = f" from {result.chunks} chunks" if result.chunks > 1 else ""
+    chunks = f" from {result.chunks} pieces" if result.chunks > 1 else ""
     _note(
         f"{len(result.records)} record(s){chunks} in {result.seconds:.1f}s; "
-        f"{result.usage.total_tokens} tokens; {a.validation_reasks} validation re-ask(s), "
+        f"{result.usage.total_tokens} tokens; {a.requests} request(s): "
+        f"{a.validation_reasks} validation re-ask(s), {a.second_looks} second look(s), "
         f"{a.transport_retries} transport retr(ies)."
     )
     for failed in result.failed_chunks:
@@ -232,14 +241,29 @@ def prompt(
     schema: SchemaOpt = DEFAULT_SCHEMA,
     template: Annotated[str | None, typer.Option(help="Prompt template name or path.")] = None,
     published: Annotated[str | None, typer.Option(help="Publication date YYYY-MM-DD.")] = None,
+    strategy: StrategyOpt = None,
+    backend: BackendOpt = None,
+    base_url: BaseUrlOpt = None,
+    chunk_chars: Annotated[int | None, typer.Option(help="As for extract.")] = None,
 ) -> None:
-    """Print the chat messages that extraction would send (sends nothing)."""
+    """Print every request the strategy would send, piece by piece (sends nothing).
+
+    Output: JSON, a list of {piece, start, end, messages}. A second look (after an empty answer
+    or a codebook cue) depends on the answer and is sent only then.
+    """
     try:
-        doc = _read_document(file)
-        loaded = load_schema(schema)
-        tpl = PromptTemplate.load(template or loaded.prompt_template)
-        messages = tpl.render(doc, loaded, parse_published(published))
-        typer.echo(json.dumps(messages, indent=2, ensure_ascii=False))
+        # Resolving a backend starts nothing: the embedded server starts on the first request.
+        with Extractor(
+            schema, template=template, strategy=strategy, backend=backend, base_url=base_url,
+            chunk_chars=chunk_chars,
+        ) as extractor:  # fmt: skip
+            doc = _read_document(file, extractor.max_chars)
+            requests = [
+                {"piece": c.index, "start": c.start, "end": c.end, "messages": messages}
+                for c, messages in extractor.render_prompts(doc, published=published)
+            ]
+            _note(f"Strategy {extractor.strategy.describe()}: {len(requests)} request(s).")
+        typer.echo(json.dumps(requests, indent=2, ensure_ascii=False))
     except LlmExtractError as e:
         _fail(e)
 
@@ -263,6 +287,7 @@ def eval_command(
     ] = None,
     schema: SchemaOpt = DEFAULT_SCHEMA,
     template: Annotated[str | None, typer.Option(help="Prompt template name or path.")] = None,
+    strategy: StrategyOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     api_key: ApiKeyOpt = None,
@@ -277,7 +302,7 @@ def eval_command(
         if pred is None:
             extractor = Extractor(
                 schema, backend=backend, model=model, base_url=base_url, api_key=api_key,
-                template=template,
+                template=template, strategy=strategy,
             )  # fmt: skip
             _announce(extractor)
         try:

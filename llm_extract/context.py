@@ -17,12 +17,10 @@ from typing import Any
 from llm_extract.documents import Document
 
 
-@dataclass
+@dataclass(frozen=True)
 class ExtractionContext:
     document: Document
     published: date | None = None
-    #: Set once an empty answer has been sent back for a second look (see schemas._wrap).
-    empty_rechecked: bool = False
 
 
 _current: ContextVar[ExtractionContext | None] = ContextVar("llm_extract_context", default=None)

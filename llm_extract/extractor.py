@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tenacity import Retrying
 
 from llm_extract.backends import Backend, resolve_backend
-from llm_extract.chunking import Chunk, combine, split_chunks
+from llm_extract.chunking import Chunk, combine
 from llm_extract.context import ExtractionContext, extraction_context
 from llm_extract.documents import DEFAULT_MAX_CHARS, Document
 from llm_extract.errors import (
@@ -29,6 +29,7 @@ from llm_extract.errors import (
 )
 from llm_extract.result import ExtractionResult
 from llm_extract.schemas import Schema, load_schema
+from llm_extract.strategies import Strategy, resolve_strategy
 from llm_extract.templates import PromptTemplate
 from llm_extract.transport import (
     DEFAULT_TRANSPORT_RETRIES,
@@ -68,9 +69,12 @@ class Extractor:
         validation_retries: re-asks after a validation failure (the model got it wrong).
         transport_retries: resends after 429/5xx/timeouts (the server failed), or a
             ``tenacity.Retrying`` for full control.
+        strategy: how a document becomes requests: ``"single"`` (whole document, long ones
+            in chunks), ``"find-fill"`` (cue sentences, then one request per short window), or
+            a :class:`~llm_extract.strategies.Strategy`; default: the backend's.
         chunk_chars: documents longer than this are extracted in chunks of whole sentences
             (default: the backend's ``chunk_chars``); ``chunk_overlap`` sentences repeat
-            between neighbours; up to ``chunk_concurrency`` chunks are in flight at once.
+            between neighbours; up to ``chunk_concurrency`` pieces are in flight at once.
     """
 
     def __init__(
@@ -82,6 +86,7 @@ class Extractor:
         base_url: str | None = None,
         api_key: str | None = None,
         template: str | Path | None = None,
+        strategy: str | Strategy | None = None,
         validation_retries: int = DEFAULT_VALIDATION_RETRIES,
         transport_retries: int | Retrying = DEFAULT_TRANSPORT_RETRIES,
         timeout: float = 600.0,
@@ -101,6 +106,7 @@ class Extractor:
         self.backend = resolve_backend(
             backend, model=model, base_url=base_url, api_key=api_key, **backend_options
         )
+        self.strategy = resolve_strategy(strategy, self.backend)
         self.validation_retries = validation_retries
         self.transport_policy = (
             transport_retries
@@ -132,19 +138,21 @@ class Extractor:
     ) -> ExtractionResult:
         """Extract records from one document (text or :class:`Document`).
 
-        A document longer than ``chunk_chars`` is extracted chunk by chunk (in threads) and the
-        records merged; see :mod:`llm_extract.chunking`.
+        The strategy plans the pieces to send (the whole text, chunks of a long one, or short
+        windows); pieces run in threads and their records are merged (see
+        :mod:`llm_extract.strategies`).
         """
         doc, pub = self._document(text, document_id), parse_published(published)
         if self._client is None:
             self._client = self.backend.client(self.timeout)
-        chunks = split_chunks(doc, self.chunk_chars, self.chunk_overlap)
-        if len(chunks) == 1:
+        pieces = self.plan(doc)
+        if _is_whole(pieces, doc):
             return self._extract_one(doc, pub)
         started = time.perf_counter()
-        with ThreadPoolExecutor(min(self.chunk_concurrency, len(chunks))) as pool:
-            outcomes = list(pool.map(lambda c: self._chunk_outcome(c, pub), chunks))
-        return combine(doc, chunks, outcomes, time.perf_counter() - started)
+        with ThreadPoolExecutor(min(self.chunk_concurrency, len(pieces))) as pool:
+            outcomes = list(pool.map(lambda c: self._chunk_outcome(c, pub), pieces))
+        seconds = time.perf_counter() - started
+        return combine(doc, pieces, outcomes, seconds, self.strategy.merge)
 
     async def aextract(
         self,
@@ -153,12 +161,12 @@ class Extractor:
         published: str | date | None = None,
         document_id: str | None = None,
     ) -> ExtractionResult:
-        """Async :meth:`extract` (chunks of a long document run concurrently)."""
+        """Async :meth:`extract` (the pieces of a document run concurrently)."""
         doc, pub = self._document(text, document_id), parse_published(published)
         if self._async_client is None:
             self._async_client = self.backend.async_client(self.timeout)
-        chunks = split_chunks(doc, self.chunk_chars, self.chunk_overlap)
-        if len(chunks) == 1:
+        pieces = self.plan(doc)
+        if _is_whole(pieces, doc):
             return await self._aextract_one(doc, pub)
         started = time.perf_counter()
         gate = asyncio.Semaphore(self.chunk_concurrency)
@@ -170,8 +178,9 @@ class Extractor:
                 except _CHUNK_ERRORS as e:
                     return e
 
-        outcomes = await asyncio.gather(*(run(c) for c in chunks))
-        return combine(doc, chunks, list(outcomes), time.perf_counter() - started)
+        outcomes = await asyncio.gather(*(run(c) for c in pieces))
+        seconds = time.perf_counter() - started
+        return combine(doc, pieces, list(outcomes), seconds, self.strategy.merge)
 
     def extract_file(
         self, path: str | Path, *, published: str | date | None = None
@@ -179,16 +188,20 @@ class Extractor:
         """Read, check and extract one UTF-8 text file."""
         return self.extract(Document.from_path(path, max_chars=self.max_chars), published=published)
 
-    def render_prompt(
-        self, text: str | Document, *, published: str | date | None = None
-    ) -> list[dict[str, str]]:
-        """The chat messages that would be sent (for inspection; sends nothing).
+    def plan(self, doc: Document) -> list[Chunk]:
+        """The pieces the strategy would send for ``doc`` (sends nothing)."""
+        return self.strategy.plan(doc, chunk_chars=self.chunk_chars, overlap=self.chunk_overlap)
 
-        For a document that would be chunked, these are the first chunk's messages.
+    def render_prompts(
+        self, text: str | Document, *, published: str | date | None = None
+    ) -> list[tuple[Chunk, list[dict[str, str]]]]:
+        """Every request the strategy would send first, piece by piece (sends nothing).
+
+        A follow-up (second look) depends on the answer, so it is not among them; its text is
+        :data:`llm_extract.strategies.EMPTY_SECOND_LOOK` or a codebook cue's hint.
         """
-        doc = self._document(text, None)
-        first = split_chunks(doc, self.chunk_chars, self.chunk_overlap)[0].document
-        return self._messages(first, parse_published(published))
+        doc, pub = self._document(text, None), parse_published(published)
+        return [(piece, self._messages(piece.document, pub)) for piece in self.plan(doc)]
 
     def close(self) -> None:
         """Close HTTP clients (the shared embedded server stays up for the process)."""
@@ -216,34 +229,75 @@ class Extractor:
         messages = self._messages(doc, pub)
         assert self._client is not None
         log = CallLog()
-        raw = with_transport_retries(
-            self._client.chat.completions.create, self.transport_policy, log, self._where()
+        create = patch_create(
+            with_transport_retries(
+                self._client.chat.completions.create, self.transport_policy, log, self._where()
+            ),
+            self.backend.mode,
         )
         started = time.perf_counter()
         with extraction_context(ExtractionContext(doc, pub)):
-            try:
-                parsed = patch_create(raw, self.backend.mode)(**self._request(messages, log))
-            except Exception as exc:
-                raise translate_failure(exc, log, self.validation_retries) from exc
+            parsed = self._parsed(lambda: create(**self._request(messages, log)), log)
+            followup = self._followup(doc, messages, parsed, log)
+            if followup is not None:
+                try:
+                    again = self._parsed(lambda: create(**self._request(followup, log)), log)
+                    parsed = _better(parsed, again)
+                except ExtractionFailedError as e:
+                    log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
         return self._result(doc, parsed, log, time.perf_counter() - started)
 
     async def _aextract_one(self, doc: Document, pub: date | None) -> ExtractionResult:
         messages = self._messages(doc, pub)
         assert self._async_client is not None
         log = CallLog()
-        raw = with_async_transport_retries(
-            self._async_client.chat.completions.create,
-            self.transport_policy,
-            log,
-            self._where(),
+        create = patch_create(
+            with_async_transport_retries(
+                self._async_client.chat.completions.create,
+                self.transport_policy,
+                log,
+                self._where(),
+            ),
+            self.backend.mode,
         )
         started = time.perf_counter()
         with extraction_context(ExtractionContext(doc, pub)):
-            try:
-                parsed = await patch_create(raw, self.backend.mode)(**self._request(messages, log))
-            except Exception as exc:
-                raise translate_failure(exc, log, self.validation_retries) from exc
+            parsed = await self._aparsed(create(**self._request(messages, log)), log)
+            followup = self._followup(doc, messages, parsed, log)
+            if followup is not None:
+                try:
+                    again = await self._aparsed(create(**self._request(followup, log)), log)
+                    parsed = _better(parsed, again)
+                except ExtractionFailedError as e:
+                    log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
         return self._result(doc, parsed, log, time.perf_counter() - started)
+
+    def _parsed(self, call: Any, log: CallLog) -> Any:
+        try:
+            return call()
+        except Exception as exc:
+            raise translate_failure(exc, log, self.validation_retries) from exc
+
+    async def _aparsed(self, pending: Any, log: CallLog) -> Any:
+        try:
+            return await pending
+        except Exception as exc:
+            raise translate_failure(exc, log, self.validation_retries) from exc
+
+    def _followup(
+        self, doc: Document, messages: list[dict[str, str]], parsed: Any, log: CallLog
+    ) -> list[dict[str, str]] | None:
+        """The strategy's one follow-up request for this answer, or None (counted apart)."""
+        nudge = self.strategy.review(doc, list(parsed.records), self.schema)
+        if nudge is None or log.last_content is None:
+            return None
+        log.attempts.second_looks += 1
+        log.attempts.second_look_reasons.append(nudge)
+        return [
+            *messages,
+            {"role": "assistant", "content": log.last_content},
+            {"role": "user", "content": nudge},
+        ]
 
     def _chunk_outcome(self, chunk: Chunk, pub: date | None) -> ExtractionResult | LlmExtractError:
         try:
@@ -293,6 +347,15 @@ class Extractor:
     def _where(self) -> str:
         label, url = self.backend.label or self.backend.model, self.backend.base_url
         return label if url in label else f"{label} ({url})"
+
+
+def _is_whole(pieces: list[Chunk], doc: Document) -> bool:
+    return len(pieces) == 1 and pieces[0].document is doc
+
+
+def _better(first: Any, again: Any) -> Any:
+    """The follow-up's answer, unless it dropped every record the first one had."""
+    return again if again.records or not first.records else first
 
 
 def parse_published(published: str | date | None) -> date | None:

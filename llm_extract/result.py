@@ -40,13 +40,17 @@ class Attempts(BaseModel):
 
     ``requests``: HTTP requests sent. ``transport_retries``: of those, how many repeated a
     request after a 429/5xx/timeout/connection failure. ``validation_reasks``: how many times the
-    model was asked again because its answer failed validation.
+    model was asked again because its answer failed validation. ``second_looks``: follow-ups the
+    strategy asked for on a valid answer (empty, or a code that a codebook cue contradicts),
+    with ``second_look_reasons``.
     """
 
     requests: int = 0
     transport_retries: int = 0
     validation_reasks: int = 0
     validation_errors: list[str] = Field(default_factory=list)
+    second_looks: int = 0
+    second_look_reasons: list[str] = Field(default_factory=list)
 
     def add(self, other: Attempts) -> None:
         """Count another extraction's attempts in (chunks of one document)."""
@@ -54,6 +58,8 @@ class Attempts(BaseModel):
         self.transport_retries += other.transport_retries
         self.validation_reasks += other.validation_reasks
         self.validation_errors += other.validation_errors
+        self.second_looks += other.second_looks
+        self.second_look_reasons += other.second_look_reasons
 
 
 class ChunkFailure(BaseModel):

@@ -11,6 +11,7 @@ work on validation, using the document being extracted:
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date as Date
 from typing import Annotated, Any, ClassVar
 
@@ -23,13 +24,31 @@ from llm_extract.grounding import Evidence, SentenceOutOfRange, ground
 MAX_EVIDENCE = 3
 
 
+@dataclasses.dataclass(frozen=True)
+class Cue:
+    """A codebook cue: words in a record's cited sentences that its code must agree with.
+
+    When ``pattern`` (a regex, case-insensitive) occurs in the quotes of a record whose ``field``
+    (dotted, e.g. ``sub_event_type``) is one of ``contradicts``, the pipeline re-asks once with
+    ``hint``. Write the hint, and ``labels`` (stored value -> what the prompt calls it), in the
+    prompt's own vocabulary.
+    """
+
+    pattern: str
+    field: str
+    contradicts: frozenset[str]
+    hint: str
+    labels: dict[str, str] = dataclasses.field(default_factory=dict, hash=False)
+
+
 class EventRecord(BaseModel):
     """Base class for one extracted record. Subclass it and document every field.
 
     Class settings (not fields): ``max_records`` caps the list the model may emit (grammar-
     constrained decoding otherwise lets a small model emit a record per sentence until
     max_tokens); ``prompt_template`` names the template in ``prompts/``; ``prompt_context`` adds
-    variables (a taxonomy, coding rules) to that template.
+    variables (a taxonomy, coding rules) to that template; ``codebook_cues`` are :class:`Cue`
+    checks the pipeline applies to each answer.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -37,6 +56,7 @@ class EventRecord(BaseModel):
     max_records: ClassVar[int] = 8
     prompt_template: ClassVar[str] = "default.j2"
     prompt_context: ClassVar[dict[str, Any]] = {}
+    codebook_cues: ClassVar[tuple[Cue, ...]] = ()
 
 
 def _ground_refs(value: Any, info: ValidationInfo) -> Any:

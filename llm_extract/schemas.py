@@ -14,12 +14,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, create_model, model_validator
+from pydantic import BaseModel, Field, create_model
 
-from llm_extract.context import current_context
 from llm_extract.errors import SchemaError
 from llm_extract.resources import resource_dir
-from llm_extract.schema_kit import EventRecord
+from llm_extract.schema_kit import Cue, EventRecord
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,10 @@ class Schema:
     @property
     def prompt_context(self) -> dict[str, Any]:
         return dict(getattr(self.record, "prompt_context", {}))
+
+    @property
+    def codebook_cues(self) -> tuple[Cue, ...]:
+        return tuple(getattr(self.record, "codebook_cues", ()))
 
     def json_schema(self) -> dict[str, Any]:
         return self.response_model.model_json_schema()
@@ -121,30 +124,11 @@ def _import_file(path: Path) -> Any:
     return module
 
 
-EMPTY_RECHECK = (
-    "records is empty, but the text may well report an event. Read it again sentence by "
-    "sentence: give a record for each event it reports; if it truly reports none, answer "
-    '{"records": []} again.'
-)
-
-
-def _recheck_empty(self: Any) -> Any:
-    # A small model sometimes closes the list at once on a long article. One second look, and
-    # only one: a second empty answer is accepted, so a text with no events still succeeds. It
-    # goes through the validation re-ask budget, so it is bounded and counted.
-    ctx = current_context()
-    if ctx is not None and not self.records and not ctx.empty_rechecked:
-        ctx.empty_rechecked = True
-        raise ValueError(EMPTY_RECHECK)
-    return self
-
-
 def _wrap(name: str, record: type[BaseModel]) -> Schema:
     max_records = int(getattr(record, "max_records", EventRecord.max_records))
     response_model = create_model(
         f"{record.__name__}List",
         __doc__=f"Every distinct record in the document. {(record.__doc__ or '').strip()}",
-        __validators__={"_recheck_empty": model_validator(mode="after")(_recheck_empty)},  # type: ignore[dict-item]
         records=(
             list[record],  # type: ignore[valid-type]
             Field(

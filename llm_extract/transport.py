@@ -40,6 +40,15 @@ class CallLog:
 
     attempts: Attempts = field(default_factory=Attempts)
     usage: Usage = field(default_factory=Usage)
+    #: The text of the last answer received (what a follow-up request quotes back).
+    last_content: str | None = None
+
+    def received(self, response: Any) -> None:
+        self.usage.add(getattr(response, "usage", None))
+        try:
+            self.last_content = str(response.choices[0].message.content)
+        except (AttributeError, IndexError, TypeError):
+            self.last_content = None
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -124,7 +133,7 @@ def with_transport_retries(
                     response = create(*args, **kwargs)
         except Exception as exc:
             raise translate(exc, where, log) from exc
-        log.usage.add(getattr(response, "usage", None))
+        log.received(response)
         return response
 
     return call
@@ -143,7 +152,7 @@ def with_async_transport_retries(
                     response = await create(*args, **kwargs)
         except Exception as exc:
             raise translate(exc, where, log) from exc
-        log.usage.add(getattr(response, "usage", None))
+        log.received(response)
         return response
 
     return call

@@ -6,8 +6,10 @@ from itertools import chain
 from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from rapidfuzz import fuzz
 
 from llm_extract.schema_kit import (
+    Cue,
     DateExpression,
     EventDate,
     EventRecord,
@@ -133,6 +135,56 @@ CODES: dict[str, str] = {
     for sub in subs
 }
 
+_LABELS = {sub: code for code, sub in CODES.items()}
+
+
+def _cue(pattern: str, contradicts: set[str], hint: str) -> Cue:
+    return Cue(pattern, "sub_event_type", frozenset(contradicts), hint, _LABELS)
+
+
+#: Words in the cited sentences that contradict a code (after the ACLED codebook). Each found
+#: pairing earns one re-ask that names the words; the model may keep its code. They target the
+#: confusions measured on unseen notes: riots coded as peaceful protests, looting never chosen,
+#: shelling coded as an IED or grenade, air strikes coded as ground fighting.
+CUES: tuple[Cue, ...] = (
+    _cue(
+        r"\b(?:threw|throwing|hurl\w*|pelt\w*)\b[^.]{0,30}\b(?:stones?|rocks?|bricks?)\b"
+        r"|\bstone[- ]?(?:pelting|throwing)\b|\bburn\w*\s+(?:of\s+)?(?:tyres|tires)\b"
+        r"|\bbarricad\w*|\bvandali[sz]\w*|\bfired\s+(?:gun)?shots\s+in\s+the\s+air\b"
+        r"|\bclash\w*\s+with\s+(?:the\s+)?police\b",
+        {"Peaceful protest"},
+        "a crowd that throws stones, burns tyres, damages property or clashes is a riot: "
+        '"Riots: violent demonstration" (or "Riots: mob violence" outside a demonstration).',
+    ),
+    _cue(
+        r"\bloot\w*|\bransack\w*|\bpillag\w*|\btorch(?:ed|ing)\b"
+        r"|\bset\s+(?:on\s+)?fire\s+to\b|\bburn\w*\s+down\b",
+        {
+            "Abduction/forced disappearance",
+            "Disrupted weapons use",
+            "Air/drone strike",
+            "Armed clash",
+            "Other",
+        },
+        'looting, burning or destroying property is "Strategic developments: '
+        'looting/property destruction" when nobody is hurt (people attacked: "Violence against '
+        'civilians: attack").',
+    ),
+    _cue(
+        r"\bshell(?:s|ed|ing)\b|\bmortars?\b|\bartillery\b|\brockets?\b",
+        {"Remote explosive/landmine/IED", "Grenade"},
+        'shells, mortars, artillery and rockets are "Explosions/Remote violence: '
+        'shelling/artillery/missile attack".',
+    ),
+    _cue(
+        r"\bair\s*strikes?\b|\bairstrikes?\b|\bwarplanes?\b|\bdrones?\b|\baircraft\b"
+        r"|\bhelicopters?\b|\bair\s+raids?\b",
+        {"Armed clash", "Attack", "Remote explosive/landmine/IED", "Grenade"},
+        'aircraft or drones striking is "Explosions/Remote violence: air/drone strike", even '
+        "when people are killed.",
+    ),
+)
+
 ActorCategory = Literal[
     "State forces",
     "Rebel group",
@@ -197,6 +249,7 @@ class ConflictEvent(EventRecord):
         "definitions": DEFINITIONS,
         "codes": CODES,
     }
+    codebook_cues = CUES
 
     event_type: EventType = Field(
         description="ACLED event type; filled in from sub_event_type when not given."
@@ -222,6 +275,20 @@ class ConflictEvent(EventRecord):
         place = (self.location.place or "").casefold()
         return (self.event_type, self.event_date.date, place, actors)
 
+    def same_event(self, other: Any) -> bool:
+        """Looser than :meth:`merge_key`, for records coded from different windows of one text:
+        same code, no conflicting day or place, and an actor in common (names compared fuzzily).
+        """
+        if not isinstance(other, ConflictEvent) or other.sub_event_type != self.sub_event_type:
+            return False
+        days = (self.event_date.date, other.event_date.date)
+        places = (self.location.place, other.location.place)
+        if (all(days) and days[0] != days[1]) or (all(places) and not _alike(*places)):  # type: ignore[arg-type]
+            return False
+        mine = [a.name for a in (self.actor1, self.actor2) if a]
+        theirs = [a.name for a in (other.actor1, other.actor2) if a]
+        return any(_alike(a, b) for a in mine for b in theirs)
+
     @model_validator(mode="before")
     @classmethod
     def _event_type_from_sub_type(cls, data: Any) -> Any:
@@ -245,6 +312,34 @@ class ConflictEvent(EventRecord):
                 f"{self.event_type!r}; use event_type {owner!r} or one of {allowed}"
             )
         return self
+
+    @model_validator(mode="after")
+    def _codebook_consistent(self) -> ConflictEvent:
+        problem = _codebook_problem(self)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+def _alike(a: str, b: str) -> bool:
+    return fuzz.token_set_ratio(a.casefold(), b.casefold()) >= 85
+
+
+def _codebook_problem(event: ConflictEvent) -> str | None:
+    # Said in the codes the prompt uses, since the message goes back to the model as a re-ask.
+    actors = [a for a in (event.actor1, event.actor2) if a]
+    if event.sub_event_type == "Armed clash" and any(a.category == "Civilians" for a in actors):
+        return (
+            'the code "Battles: armed clash" needs two armed, organised sides, but an actor is '
+            'civilians: armed people killing or hurting civilians is "Violence against '
+            'civilians: attack"'
+        )
+    if event.sub_event_type == "Peaceful protest" and event.fatalities:
+        return (
+            'the code "Protests: peaceful" cannot have fatalities: forces killing protesters is '
+            '"Protests: excessive force"; a crowd that fought is "Riots: violent demonstration"'
+        )
+    return None
 
 
 SCHEMA = ConflictEvent

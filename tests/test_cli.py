@@ -107,15 +107,23 @@ def test_user_schema_from_cli(tmp_path: Path) -> None:
     shown = json.loads(run("schemas", "show", f"{path}:Strike").stdout)
     assert "union" in shown["$defs"]["Strike"]["properties"]
     res = run("prompt", str(SEED), "--schema", f"{path}:Strike")
-    messages = json.loads(res.stdout)
+    messages = json.loads(res.stdout)[0]["messages"]
     assert "- union (string): Union." in messages[0]["content"]
 
 
 def test_prompt_command_sends_nothing() -> None:
     res = run("prompt", str(SEED), "--published", "2019-08-21")
     assert res.exit_code == 0
-    messages = json.loads(res.stdout)
-    assert messages[-1]["content"].startswith("Published: 2019-08-21\n[S1]")
+    requests = json.loads(res.stdout)
+    # The embedded default (find-fill) sends the seed article as several short windows.
+    assert "Strategy find-fill" in res.stderr and len(requests) > 1
+    text = SEED.read_text(encoding="utf-8")
+    for request in requests:
+        assert request["messages"][-1]["content"].startswith("Published: 2019-08-21\n[S1]")
+        first_line = request["messages"][-1]["content"].splitlines()[1].removeprefix("[S1] ")
+        assert text[request["start"] :].startswith(first_line)
+    single = json.loads(run("prompt", str(SEED), "--strategy", "single").stdout)
+    assert len(single) == 1 and single[0]["start"] == 0
 
 
 def test_embedded_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -231,14 +231,18 @@ def test_an_empty_answer_gets_one_second_look_then_is_accepted(
     fake.enqueue({"records": []}).enqueue({"records": []})
     result = make(fake_backend).extract("The weather was mild in Paris.")
     assert result.records == []
-    assert result.attempts.validation_reasks == 1
+    # A strategy follow-up, counted apart from validation re-asks.
+    assert result.attempts.second_looks == 1 and result.attempts.validation_reasks == 0
+    assert result.attempts.requests == 2
     assert "Read it again" in fake.requests[1]["messages"][-1]["content"]
+    assert fake.requests[1]["messages"][-2] == {"role": "assistant", "content": '{"records": []}'}
 
 
 def test_a_second_look_can_find_the_event(fake: FakeServer, fake_backend: FakeBackend) -> None:
     fake.enqueue({"records": []}).enqueue(conflict_answer())
     result = make(fake_backend).extract(seed_text(), published=SEED_PUBLISHED)
-    assert len(result.records) == 1 and result.attempts.validation_reasks == 1
+    assert len(result.records) == 1 and result.attempts.second_looks == 1
+    assert result.attempts.validation_reasks == 0
 
 
 async def test_async_extract(fake: FakeServer, fake_backend: FakeBackend) -> None:

@@ -44,8 +44,15 @@ def test_event_type_follows_sub_type_and_fatalities_are_summed() -> None:
     with extraction_context(ExtractionContext(Document.from_text(seed_text()), SEED_PUBLISHED)):
         got = record.model_validate(data)
         assert (got.event_type, got.fatalities) == ("Battles", 31)
-        coded = record.model_validate({**data, "sub_event_type": "Protests: peaceful"})
+        peaceful = {**data, "sub_event_type": "Protests: peaceful", "fatalities": []}
+        coded = record.model_validate(peaceful)
         assert (coded.event_type, coded.sub_event_type) == ("Protests", "Peaceful protest")
+        # Codebook meaning, said in the prompt's codes (the message is the re-ask).
+        with pytest.raises(ValidationError, match='"Protests: excessive force"'):
+            record.model_validate({**peaceful, "fatalities": [2]})
+        civilians = {"name": "Civilians", "category": "Civilians", "associated": []}
+        with pytest.raises(ValidationError, match='"Violence against civilians: attack"'):
+            record.model_validate({**data, "actor2": civilians})
         assert record.model_validate({**data, "fatalities": []}).fatalities is None
         assert record.model_validate({**data, "fatalities": [0]}).fatalities == 0
         with pytest.raises(ValidationError, match="whole numbers"):

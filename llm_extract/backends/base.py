@@ -25,6 +25,8 @@ class Backend(ABC):
     context_window: int | None = None
     #: Documents longer than this many characters are extracted in chunks (see chunking.py).
     chunk_chars: int = 24_000
+    #: The strategy used when none is named (see llm_extract.strategies), chosen by measurement.
+    default_strategy: str = "single"
     #: A short description for messages ("embedded Qwen2.5-Coder-1.5B on CPU").
     label: str = ""
 

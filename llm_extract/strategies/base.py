@@ -1,0 +1,91 @@
+"""The strategy interface: how a document becomes requests, and when an answer gets a second look.
+
+A strategy plans the pieces of a document to send (each a run of whole sentences, so evidence
+offsets map back exactly), merges the pieces' records, and reviews each piece's answer: an empty
+list, or a code that a codebook cue in the cited sentence contradicts, earns one follow-up
+request that names the problem. Follow-ups are pipeline policy, counted apart from validation
+re-asks (``attempts.second_looks``), and bounded: one per piece.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+from llm_extract.chunking import Chunk, merge
+from llm_extract.documents import Document
+from llm_extract.schema_kit import Cue
+from llm_extract.schemas import Schema
+
+EMPTY_SECOND_LOOK = (
+    "records is empty, but the text may well report an event. Read it again sentence by "
+    "sentence: give a record for each event it reports; if it truly reports none, answer "
+    '{"records": []} again.'
+)
+
+
+class Strategy(ABC):
+    """How one document is turned into requests. Subclasses set ``name`` and :meth:`plan`."""
+
+    #: Registry name (``--strategy NAME``).
+    name: ClassVar[str]
+    #: Ask once more when a piece's answer is empty (a small model closes the list at once).
+    second_look_on_empty: bool = True
+    #: Re-ask once when a codebook cue in a record's cited sentences contradicts its code.
+    cue_checks: bool = True
+
+    @abstractmethod
+    def plan(self, doc: Document, *, chunk_chars: int, overlap: int) -> list[Chunk]:
+        """The pieces to extract, in document order (one piece may be the whole document)."""
+
+    def merge(self, records: list[BaseModel]) -> list[BaseModel]:
+        """One record per event across pieces (pieces overlap, and events span sentences)."""
+        return merge(records)
+
+    def review(self, piece: Document, records: list[Any], schema: Schema) -> str | None:
+        """What to tell the model in one follow-up request, or None when the answer stands."""
+        if not records:
+            return EMPTY_SECOND_LOOK if self.second_look_on_empty else None
+        if not self.cue_checks:
+            return None
+        problems = [
+            problem
+            for n, record in enumerate(records, 1)
+            for cue in schema.codebook_cues
+            if (problem := cue_problem(cue, n, record))
+        ]
+        if not problems:
+            return None
+        return (
+            "Check these codes against the codebook: "
+            + " ".join(problems)
+            + " Answer the whole JSON again, with every record, corrected where needed."
+        )
+
+    def describe(self) -> str:
+        return self.name
+
+
+def cue_problem(cue: Cue, number: int, record: Any) -> str | None:
+    """The complaint when ``record``'s cited sentences contain the cue but its code disagrees."""
+    value = _field(record, cue.field)
+    if value is None or value not in cue.contradicts:
+        return None
+    quotes = " ".join(ev.quote for ev in getattr(record, "evidence", None) or [])
+    found = re.search(cue.pattern, quotes, re.IGNORECASE)
+    if not found:
+        return None
+    shown = cue.labels.get(str(value), str(value))
+    return (
+        f'Record {number} is coded "{shown}", but its sentence says "{found.group(0)}": {cue.hint}'
+    )
+
+
+def _field(record: Any, dotted: str) -> Any:
+    value = record
+    for part in dotted.split("."):
+        value = getattr(value, part, None)
+    return value

@@ -1,0 +1,86 @@
+"""Find, then fill: pick the sentences that may report events, then code each short window.
+
+The embedded 1.5B model codes a note-sized text well (about 0.83 mean field accuracy on ACLED
+notes) and a whole article badly (it closes the list at once, or merges events). So a long
+document is not sent whole: a lexical find pass (:mod:`cues`) marks candidate sentences, runs of
+neighbouring candidates become note-sized windows, and the model fills records for each window,
+or answers none. Records from different windows that describe the same event are merged.
+A document no longer than one window goes out whole, exactly as single pass sends it.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from llm_extract.chunking import Chunk, merge, split_chunks
+from llm_extract.documents import Document
+from llm_extract.strategies.base import Strategy
+from llm_extract.strategies.cues import is_event_candidate
+
+
+class FindThenFill(Strategy):
+    """Lexical find pass, one fill request per window of up to ``max_sentences`` sentences.
+
+    Args:
+        window_chars: a document this short goes out whole; a window stays under it.
+        max_sentences: sentences per window (ACLED notes, which the model codes well, have 1-4).
+        bridge: a non-candidate sentence between two candidates joins them in one window
+            (details of one event often sit in the next sentence).
+    """
+
+    name = "find-fill"
+    # The find pass chose the window; "no event here" is a fair answer for many (background,
+    # claims, reactions), and a second look on each would cost a request and invite inventions.
+    second_look_on_empty = False
+
+    def __init__(self, window_chars: int = 700, max_sentences: int = 3, bridge: int = 0) -> None:
+        self.window_chars = window_chars
+        self.max_sentences = max_sentences
+        self.bridge = bridge
+
+    def plan(self, doc: Document, *, chunk_chars: int, overlap: int) -> list[Chunk]:
+        if len(doc.text) <= self.window_chars or len(doc.sentences) < 2:
+            return [Chunk(0, 0, len(doc.text), doc)]
+        picked = [i for i, s in enumerate(doc.sentences) if is_event_candidate(s.text)]
+        if not picked:
+            # No cue word at all: let the model read the text rather than decide for it.
+            return split_chunks(doc, chunk_chars, overlap)
+        return [
+            _piece(doc, first, last, n) for n, (first, last) in enumerate(self.windows(doc, picked))
+        ]
+
+    def windows(self, doc: Document, picked: list[int]) -> list[tuple[int, int]]:
+        """Runs of candidate sentence indexes, cut to note size: (first, last) inclusive."""
+        sentences = doc.sentences
+        out: list[tuple[int, int]] = []
+        first = last = picked[0]
+        for i in picked[1:]:
+            fits = (
+                i - last - 1 <= self.bridge
+                and i - first < self.max_sentences
+                and sentences[i].end - sentences[first].start <= self.window_chars
+            )
+            if fits:
+                last = i
+            else:
+                out.append((first, last))
+                first = last = i
+        out.append((first, last))
+        return out
+
+    def merge(self, records: list[BaseModel]) -> list[BaseModel]:
+        return merge(records, fuzzy=True)
+
+    def describe(self) -> str:
+        return (
+            f"{self.name} (windows of up to {self.max_sentences} sentences / "
+            f"{self.window_chars} characters)"
+        )
+
+
+def _piece(doc: Document, first: int, last: int, index: int) -> Chunk:
+    start, end = doc.sentences[first].start, doc.sentences[last].end
+    part = Document.from_text(
+        doc.text[start:end], id=f"{doc.id}#{index}", source=doc.source, max_chars=end
+    )
+    return Chunk(index, start, end, part)

@@ -1,0 +1,235 @@
+"""Strategies: the find pass, windows, fuzzy merge, follow-ups and the strategy switch (fakes)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from llm_extract import ConfigError, Document, Extractor, load_schema
+from llm_extract.strategies import FindThenFill, SinglePass, resolve_strategy
+from llm_extract.strategies.cues import is_event_candidate
+from tests.conftest import SEED_PUBLISHED, conflict_answer, fast_retrying, seed_text
+from tests.fakes import FakeBackend, FakeServer
+
+# An invented round-up: two events, background and colour in between.
+ROUNDUP = (
+    "Officials opened a new market hall in Tamale on Monday. "
+    "The hall has two hundred stalls and a car park. "
+    "On Tuesday, police arrested twelve traders who blocked the main road in Tamale. "
+    "The traders said the stalls were too expensive. "
+    "Rain is expected for the rest of the week, the weather service said. "
+    "Around 300 people have been killed since January in clashes in the north. "
+    "Late on Tuesday, gunmen shot dead a herder near Yendi. "
+    "The police said an investigation was under way. "
+    "Schools will reopen next month after the holidays."
+)
+
+
+def make(fake_backend: FakeBackend, **kw: Any) -> Extractor:
+    return Extractor(
+        "conflict_events", backend=fake_backend, transport_retries=fast_retrying(0), **kw
+    )  # type: ignore[arg-type]
+
+
+def answer(sub: str, date: str, place: str, actor1: str, actor2: str | None, evidence: list[int],
+           **more: Any) -> dict[str, Any]:  # fmt: skip
+    a2 = {"name": actor2, "category": "Civilians", "associated": []} if actor2 else None
+    data = conflict_answer(
+        sub_event_type=sub, event_date=date,
+        location={"place": place, "admin1": None, "country": "Ghana"},
+        actor1={"name": actor1, "category": "State forces", "associated": []}, actor2=a2,
+        evidence=evidence, **more,
+    )  # fmt: skip
+    del data["records"][0]["event_type"]  # the model gives the code; the type follows from it
+    return data
+
+
+def last_text(request: dict[str, Any]) -> str:
+    return str(request["messages"][-1]["content"])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("On Tuesday, police arrested twelve traders in Tamale.", True),
+        ("Late on Tuesday, gunmen shot dead a herder near Yendi.", True),
+        ("Hundreds of nurses marched to parliament.", True),
+        ("The hall has two hundred stalls and a car park.", False),
+        ("Around 300 people have been killed since January in clashes in the north.", False),
+        ("Eight years of war in Syria have killed 560,000 people.", False),
+        ("Since January, 40 people were killed on Monday in Bawku.", True),  # a day is pinned
+    ],
+)
+def test_find_pass_cues(sentence: str, expected: bool) -> None:
+    assert is_event_candidate(sentence) is expected
+
+
+def test_find_fill_plans_note_sized_windows_over_cue_sentences() -> None:
+    doc = Document.from_text(ROUNDUP)
+    pieces = FindThenFill(window_chars=300).plan(doc, chunk_chars=6000, overlap=1)
+    assert [[s.text for s in p.document.sentences] for p in pieces] == [
+        ["On Tuesday, police arrested twelve traders who blocked the main road in Tamale."],
+        ["Late on Tuesday, gunmen shot dead a herder near Yendi."],
+    ]
+    for piece in pieces:  # each piece is an exact slice, so offsets map back
+        assert doc.text[piece.start : piece.end] == piece.document.text
+    # A note-sized document goes out whole, as single pass sends it.
+    short = Document.from_text("On 2 May, police arrested 3 men in Accra. They were freed.")
+    (whole,) = FindThenFill().plan(short, chunk_chars=6000, overlap=1)
+    assert whole.document is short
+    # No cue anywhere: the model reads the text (chunks), the find pass does not decide.
+    calm = Document.from_text("The hall opened. " * 60)
+    assert len(FindThenFill(window_chars=300).plan(calm, chunk_chars=6000, overlap=1)) == 1
+
+
+def test_windows_respect_size_and_bridge() -> None:
+    doc = Document.from_text(" ".join(f"Police arrested man number {i} in Accra." for i in range(9)))
+    strategy = FindThenFill(window_chars=2000, max_sentences=4)
+    assert strategy.windows(doc, list(range(9))) == [(0, 3), (4, 7), (8, 8)]
+    assert strategy.windows(doc, [0, 2, 3]) == [(0, 0), (2, 3)]
+    assert FindThenFill(bridge=1, max_sentences=4).windows(doc, [0, 2, 3]) == [(0, 3)]
+
+
+def test_find_fill_extracts_windows_maps_offsets_and_sums_usage(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    def respond(body: dict[str, Any]) -> Any:
+        text = last_text(body)
+        if "arrested" in text:
+            return answer("Strategic developments: arrests", "On Tuesday", "Tamale",
+                          "Police Forces", None, [1])  # fmt: skip
+        return answer("Violence against civilians: attack", "Late on Tuesday", "Yendi",
+                      "Unidentified Armed Group", "Civilians", [1], fatalities=[1])  # fmt: skip
+
+    fake.responder = respond
+    result = make(fake_backend, strategy=FindThenFill(window_chars=300)).extract(
+        ROUNDUP, published="2021-03-17"
+    )
+    assert [r.sub_event_type for r in result.records] == ["Arrests", "Attack"]
+    for record in result.records:
+        (ev,) = record.evidence
+        assert ROUNDUP[ev.start : ev.end] == ev.quote
+    assert result.records[1].evidence[0].sentence == 7  # sentence ids of the whole text
+    assert result.chunks == 2 and result.attempts.requests == 2
+    assert result.usage.total_tokens == 2 * 120  # summed over every piece
+    # The windows' prompts show only their sentences, numbered from 1.
+    assert all("[S2]" not in last_text(r) for r in fake.requests)
+
+
+def test_same_event_from_two_windows_is_merged(fake: FakeServer, fake_backend: FakeBackend) -> None:
+    text = (
+        "On Tuesday, police arrested twelve traders in Tamale. The traders had blocked a road. "
+        "The weather was fine and the market was quiet for the rest of the day in the town. "
+        "The twelve traders arrested by police in Tamale on Tuesday were freed on bail."
+    )
+    fake.responder = lambda body: answer(
+        "Strategic developments: arrests", "On Tuesday", "Tamale town", "Ghana Police Forces",
+        None, [1],
+    )  # fmt: skip
+    result = make(fake_backend, strategy=FindThenFill(window_chars=150)).extract(
+        text, published="2021-03-17"
+    )
+    assert len(fake.requests) == 2
+    (record,) = result.records
+    assert [ev.sentence for ev in record.evidence] == [1, 4]  # evidence of both windows
+
+
+def test_different_codes_are_not_merged() -> None:
+    record = load_schema("conflict_events").record
+    base = conflict_answer(evidence=[{"quote": "x", "start": 0, "end": 1}])["records"][0]
+    capture = record.model_validate(base)
+    clash = record.model_validate({**base, "sub_event_type": "Armed clash"})
+    assert not capture.same_event(clash)  # type: ignore[attr-defined]
+    assert capture.same_event(record.model_validate(base))  # type: ignore[attr-defined]
+
+
+def test_codebook_cue_earns_one_follow_up_in_the_prompt_vocabulary(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    text = "On 12 March 2021, students threw stones at the police in Tamale during a protest."
+    protest = answer("Protests: peaceful", "On 12 March 2021", "Tamale", "Protesters", None, [1])
+    riot = answer("Riots: violent demonstration", "On 12 March 2021", "Tamale", "Rioters",
+                  None, [1])  # fmt: skip
+    fake.enqueue(protest).enqueue(riot)
+    result = make(fake_backend).extract(text, published="2021-03-15")
+    (record,) = result.records
+    assert record.sub_event_type == "Violent demonstration"
+    assert result.attempts.second_looks == 1 and result.attempts.validation_reasks == 0
+    follow_up = fake.requests[1]["messages"]
+    assert follow_up[-2]["role"] == "assistant"
+    assert json.loads(follow_up[-2]["content"])["records"][0]["sub_event_type"] == (
+        "Protests: peaceful"
+    )
+    assert 'coded "Protests: peaceful"' in follow_up[-1]["content"]
+    assert '"threw stones"' in follow_up[-1]["content"]
+    assert '"Riots: violent demonstration"' in follow_up[-1]["content"]
+
+
+def test_a_follow_up_that_drops_every_record_keeps_the_first_answer(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    text = "On 12 March 2021, students threw stones at the police in Tamale during a protest."
+    fake.enqueue(answer("Protests: peaceful", "On 12 March 2021", "Tamale", "Protesters", None,
+                        [1])).enqueue({"records": []})  # fmt: skip
+    result = make(fake_backend).extract(text, published="2021-03-15")
+    assert [r.sub_event_type for r in result.records] == ["Peaceful protest"]
+    assert result.attempts.requests == 2 and result.usage.total_tokens == 240
+
+
+def test_cue_checks_can_be_turned_off(fake: FakeServer, fake_backend: FakeBackend) -> None:
+    text = "On 12 March 2021, students threw stones at the police in Tamale during a protest."
+    fake.enqueue(answer("Protests: peaceful", "On 12 March 2021", "Tamale", "Protesters", None,
+                        [1]))  # fmt: skip
+    strategy = SinglePass()
+    strategy.cue_checks = False
+    result = make(fake_backend, strategy=strategy).extract(text, published="2021-03-15")
+    assert result.attempts.second_looks == 0 and len(fake.requests) == 1
+
+
+def test_find_fill_takes_an_empty_window_at_its_word(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    fake.responder = lambda body: {"records": []}
+    result = make(fake_backend, strategy=FindThenFill(window_chars=300)).extract(ROUNDUP)
+    assert result.records == [] and result.attempts.second_looks == 0
+    assert len(fake.requests) == 2  # one per window, no second looks
+
+
+def test_coder_tags_are_hidden_from_the_model_but_kept_in_evidence(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    text = "On 2 May 2020, nurses protested in Accra over pay. [size=no report]"
+    fake.enqueue(answer("Protests: peaceful", "On 2 May 2020", "Accra", "Protesters", None, [1]))
+    result = make(fake_backend).extract(text, published="2020-05-04")
+    assert "[size=" not in last_text(fake.requests[0])
+    assert "nurses protested in Accra over pay." in last_text(fake.requests[0])
+    assert result.records[0].evidence[0].quote == text  # the source, tag and all
+
+
+def test_strategy_switch_and_defaults(fake: FakeServer, fake_backend: FakeBackend) -> None:
+    assert isinstance(resolve_strategy(None, fake_backend), SinglePass)  # endpoint default
+    from llm_extract.backends.embedded import EmbeddedBackend
+
+    assert isinstance(resolve_strategy(None, EmbeddedBackend()), FindThenFill)
+    with pytest.raises(ConfigError, match="single"):
+        resolve_strategy("nope", fake_backend)
+    fake.responder = lambda body: conflict_answer()
+    make(fake_backend, strategy="single").extract(seed_text(), published=SEED_PUBLISHED)
+    assert len(fake.requests) == 1
+    fake.requests.clear()
+    make(fake_backend, strategy="find-fill").extract(seed_text(), published=SEED_PUBLISHED)
+    assert len(fake.requests) > 3
+
+
+async def test_async_find_fill_matches_sync(fake: FakeServer, fake_backend: FakeBackend) -> None:
+    fake.responder = lambda body: (
+        answer("Strategic developments: arrests", "On Tuesday", "Tamale", "Police Forces", None,
+               [1]) if "arrested" in last_text(body) else {"records": []}
+    )  # fmt: skip
+    extractor = make(fake_backend, strategy=FindThenFill(window_chars=300))
+    result = await extractor.aextract(ROUNDUP, published="2021-03-17")
+    assert [r.sub_event_type for r in result.records] == ["Arrests"]
+    assert result.attempts.requests == 2
+    await extractor.aclose()
