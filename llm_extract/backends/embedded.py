@@ -29,6 +29,8 @@ _lock = threading.Lock()
 class EmbeddedBackend(Backend):
     name = "embedded"
     chunk_chars = DEFAULT_CHUNK_CHARS
+    # On 2 CPU cores a long chunk with a full answer legitimately takes minutes.
+    default_timeout = 600.0
 
     def __init__(
         self,
