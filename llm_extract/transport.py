@@ -265,13 +265,13 @@ def translate(exc: BaseException, where: str, log: CallLog) -> errors.BackendErr
         unreachable, what = _connection_fault(exc)
         if unreachable:
             err = errors.EndpointUnreachableError(
-                f"Cannot connect to {where}: {what}{after}.",
+                f"Cannot connect to {where}{after}: {what}.",
                 "Is the server running? Check --base-url / OPENAI_BASE_URL, or unset it to use "
                 "the embedded model.",
             )
         else:
             err = errors.ConnectionDroppedError(
-                f"{where} dropped the connection: {what}{after}.",
+                f"{where} dropped the connection{after}: {what}.",
                 "The server may be crashing on this request, or a proxy cutting it off: check "
                 "the server's log; rerun to retry (finished documents are kept with -o).",
             )
