@@ -6,16 +6,19 @@ Each document produces one line, written whole and fsync'ed before the next docu
 ``failed_chunks``), or ``{"status": "error", "error": {...}}``. Running again with the same
 output skips documents already ``ok`` with the same content hash, retries the failed (and
 partial) ones, and drops a half-written last line, so an interrupted run resumes without losing
-or duplicating a record. Readers take the last line per ``document_id``.
+or duplicating a record. Readers take the last line per ``document_id``. The output file is
+checked and locked before the first document (see :mod:`llm_extract.output_file`).
 
 Inputs are text files, folders of ``*.txt``, or ``.jsonl`` files of ``{"id", "text",
-"published"}`` objects.
+"published"}`` objects. They are all read before extraction starts: two different documents
+with one id are refused (naming both lines), and a document given twice is extracted once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,12 +36,18 @@ from llm_extract.errors import (
     TransportRetriesExhaustedError,
     describe,
 )
+from llm_extract.extractor import parse_published
+from llm_extract.output_file import open_output
 from llm_extract.result import Usage
 
 if TYPE_CHECKING:
     from llm_extract.extractor import Extractor
 
+logger = logging.getLogger(__name__)
+
 # Errors about one document: record them and go on. Others (bad key, no server) stop the run.
+# A connection dropped on every try is a TransportRetriesExhaustedError (ConnectionDroppedError):
+# one document's problem. A refused connection or unknown host is EndpointUnreachableError.
 PER_DOCUMENT_ERRORS = (
     InputError,
     ExtractionFailedError,
@@ -56,6 +65,12 @@ class Job:
     document: Document | None = None
     published: str | date | None = None
     error: LlmExtractError | None = None
+    #: What the id stands for: the text's sha256, or for an unreadable input its raw line/path.
+    content: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.content:
+            self.content = self.document.sha256 if self.document else self.source
 
 
 @dataclass
@@ -100,14 +115,14 @@ def _jsonl_jobs(path: Path, published: str | date | None, max_chars: int) -> Ite
             row = json.loads(line)
         except json.JSONDecodeError as e:
             row = {"_error": f"not JSON ({e.msg})"}
+        doc_id = str(row.get("id") or where) if isinstance(row, dict) else where
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):
             reason = row.get("_error") if isinstance(row, dict) else None
-            yield Job(where, where, error=InputError(
+            yield Job(doc_id, where, content=line, error=InputError(
                 f"{where} is not a document line: {reason or 'no string text field'}.",
                 'Each line must be {"id": ..., "text": ..., "published": "YYYY-MM-DD"}.',
             ))  # fmt: skip
             continue
-        doc_id = str(row.get("id") or where)
         try:
             doc = Document.from_text(row["text"], id=doc_id, source=where, max_chars=max_chars)
         except InputError as e:
@@ -116,25 +131,31 @@ def _jsonl_jobs(path: Path, published: str | date | None, max_chars: int) -> Ite
         yield Job(doc_id, where, doc, row.get("published") or published)
 
 
-def completed(output: Path) -> set[tuple[str, str]]:
-    """(document_id, sha256) of documents already extracted into ``output``; repairs a torn tail."""
-    if not output.exists():
-        return set()
-    data = output.read_bytes()
-    if data and not data.endswith(b"\n"):
-        # The last write was interrupted: drop the partial line so the file stays valid JSONL.
-        with output.open("r+b") as f:
-            f.truncate(data.rfind(b"\n") + 1)
-        data = data[: data.rfind(b"\n") + 1]
-    done = set()
-    for line in data.decode("utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if row.get("status") == "ok":
-            done.add((row.get("document_id"), row.get("sha256")))
-    return done
+def unique_jobs(jobs: Iterable[Job]) -> list[Job]:
+    """The jobs, each (id, content) once; two different contents under one id are refused."""
+    first: dict[str, Job] = {}
+    kept: list[Job] = []
+    clashes: dict[str, list[Job]] = {}
+    for job in jobs:
+        seen = first.setdefault(job.document_id, job)
+        if seen is job:
+            kept.append(job)
+        elif seen.content == job.content:
+            logger.warning(
+                "%s repeats %s (id %r, same text): extracting it once.",
+                job.source, seen.source, job.document_id,
+            )  # fmt: skip
+        else:
+            clashes.setdefault(job.document_id, [seen]).append(job)
+    if clashes:
+        doc_id, same = next(iter(clashes.items()))
+        more = f" ({len(clashes) - 1} more id(s) like it)" if len(clashes) > 1 else ""
+        raise InputError(
+            f"Id {doc_id!r} is used by {len(same)} different documents: "
+            f"{', '.join(j.source for j in same)}{more}.",
+            "Give each document its own id (readers keep only the last line per id).",
+        )
+    return kept
 
 
 def run_batch(
@@ -145,33 +166,47 @@ def run_batch(
     published: str | date | None = None,
     on_result: Callable[[dict[str, Any]], None] | None = None,
 ) -> BatchSummary:
-    """Extract every input into JSONL ``output`` (a path resumes; a stream just writes)."""
+    """Extract every input into JSONL ``output`` (a path resumes; a stream just writes).
+
+    Bad input stops here before any extraction: a bad ``published``, an unusable output file
+    (:class:`~llm_extract.errors.OutputFileError`), or two documents sharing an id.
+    """
+    parse_published(published)
+    if isinstance(output, Path):
+        with open_output(output) as (stream, done):
+            return _run(extractor, inputs, stream, done, published, on_result)
+    return _run(extractor, inputs, output, set(), published, on_result)
+
+
+def _run(
+    extractor: Extractor,
+    inputs: Iterable[str | Path],
+    stream: IO[str],
+    done: set[tuple[str, str]],
+    published: str | date | None,
+    on_result: Callable[[dict[str, Any]], None] | None,
+) -> BatchSummary:
     summary = BatchSummary()
-    done = completed(output) if isinstance(output, Path) else set()
-    stream = output.open("a", encoding="utf-8") if isinstance(output, Path) else output
-    try:
-        for job in iter_jobs(inputs, published=published, max_chars=extractor.max_chars):
-            if job.document and (job.document_id, job.document.sha256) in done:
-                summary.skipped += 1
-                continue
-            row = _run_job(extractor, job)
-            _write_line(stream, row)
-            if row["status"] == "ok":
-                summary.ok += 1
-                summary.usage.add(Usage.model_validate(row["usage"]))
-            elif row["status"] == "partial":
-                summary.failed += 1
-                summary.usage.add(Usage.model_validate(row["usage"]))
-                failed = [c["index"] for c in row["failed_chunks"]]
-                summary.failures.append(f"{job.source}: chunks {failed} of {row['chunks']} failed")
-            else:
-                summary.failed += 1
-                summary.failures.append(f"{job.source}: {row['error']['message']}")
-            if on_result:
-                on_result(row)
-    finally:
-        if isinstance(output, Path):
-            stream.close()
+    jobs = unique_jobs(iter_jobs(inputs, published=published, max_chars=extractor.max_chars))
+    for job in jobs:
+        if job.document and (job.document_id, job.document.sha256) in done:
+            summary.skipped += 1
+            continue
+        row = _run_job(extractor, job)
+        _write_line(stream, row)
+        if row["status"] == "ok":
+            summary.ok += 1
+            summary.usage.add(Usage.model_validate(row["usage"]))
+        elif row["status"] == "partial":
+            summary.failed += 1
+            summary.usage.add(Usage.model_validate(row["usage"]))
+            failed = [c["index"] for c in row["failed_chunks"]]
+            summary.failures.append(f"{job.source}: chunks {failed} of {row['chunks']} failed")
+        else:
+            summary.failed += 1
+            summary.failures.append(f"{job.source}: {row['error']['message']}")
+        if on_result:
+            on_result(row)
     return summary
 
 

@@ -148,9 +148,12 @@ def combine(
             failures.append(ChunkFailure(
                 index=chunk.index, start=chunk.start, end=chunk.end, error=describe(outcome)
             ))  # fmt: skip
-            spent = getattr(outcome, "usage", None)  # a failed chunk still cost tokens
+            # A failed chunk still cost requests and tokens: count both, so they agree.
+            spent, tried = getattr(outcome, "usage", None), getattr(outcome, "attempts", None)
             if spent is not None:
                 usage += spent
+            if tried is not None:
+                attempts.add(tried)
             continue
         done.append(outcome)
         usage += outcome.usage

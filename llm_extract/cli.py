@@ -2,7 +2,9 @@
 
 Results go to stdout as JSON; messages go to stderr. Library errors become one line naming the
 fix and an exit code (2 bad input/config, 3 backend, 4 extraction failed, 5 some documents in a
-batch failed). Set LLM_EXTRACT_DEBUG=1 to get the traceback instead.
+batch failed). Set LLM_EXTRACT_DEBUG=1 to get the traceback too (the exit code stays). The
+library's warnings (long retry waits, a dropped torn line, a repeated document) are printed to
+stderr as they happen.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -66,9 +69,16 @@ BackendOpt = Annotated[
 
 def _fail(error: LlmExtractError) -> NoReturn:
     if os.environ.get("LLM_EXTRACT_DEBUG"):
-        raise error
+        typer.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
     typer.echo(f"Error: {error}", err=True)
     raise typer.Exit(error.exit_code)
+
+
+class _StderrNotes(logging.Handler):
+    """The library's warnings, one plain line each (resolving stderr at emit time)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        typer.echo(record.getMessage(), err=True)
 
 
 @app.callback()
@@ -76,6 +86,9 @@ def _setup() -> None:
     # instructor logs every failed attempt at ERROR; the CLI reports outcomes itself.
     if not os.environ.get("LLM_EXTRACT_DEBUG"):
         logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    library = logging.getLogger("llm_extract")
+    if not any(isinstance(h, _StderrNotes) for h in library.handlers):
+        library.addHandler(_StderrNotes(logging.WARNING))
 
 
 def _note(message: str) -> None:
@@ -102,7 +115,13 @@ def extract(
     backend: BackendOpt = None,
     validation_retries: Annotated[int, typer.Option(help="Re-asks after invalid output.")] = 2,
     transport_retries: Annotated[int, typer.Option(help="Resends after 429/5xx/timeouts.")] = 4,
-    timeout: Annotated[float, typer.Option(help="Seconds per HTTP request.")] = 600.0,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds per HTTP request before it counts as hung and is retried "
+            "(default: 120 for endpoints, 600 for the embedded model)."
+        ),
+    ] = None,
     max_tokens: Annotated[int, typer.Option(help="Answer length limit in tokens.")] = 2048,
     max_chars: Annotated[int, typer.Option(help="Refuse documents longer than this.")] = 60_000,
     chunk_chars: Annotated[
@@ -193,7 +212,7 @@ def _extract_many(
                 f", {len(row['failed_chunks'])} chunk(s) FAILED" if row["failed_chunks"] else ""
             )
             _note(
-                f"{row['status']:<7}{row['source']}: {len(row['records'])} record(s), "
+                f"{row['status']:<8}{row['source']}: {len(row['records'])} record(s), "
                 f"{row['seconds']:.1f}s{failed}"
             )
         else:

@@ -56,6 +56,12 @@ class ConfigError(LlmExtractError):
     exit_code = 2
 
 
+class OutputFileError(LlmExtractError):
+    """The ``-o`` file cannot be used: missing folder, a folder, not our JSONL, or in use."""
+
+    exit_code = 2
+
+
 # --- the backend and the wire ----------------------------------------------------------------
 
 
@@ -68,7 +74,7 @@ class BackendError(LlmExtractError):
 
 
 class EndpointUnreachableError(BackendError):
-    """No connection could be made (after transport retries)."""
+    """No connection could be made (refused, or the host name does not resolve)."""
 
 
 class AuthenticationError(BackendError):
@@ -85,6 +91,14 @@ class RequestRejectedError(BackendError):
 
 class TransportRetriesExhaustedError(BackendError):
     """429/5xx/timeouts persisted through every transport retry."""
+
+
+class ConnectionDroppedError(TransportRetriesExhaustedError):
+    """Connections were made but reset or closed before an answer, through every retry.
+
+    Unlike :class:`EndpointUnreachableError` this is about one request (a crash on one
+    document, a proxy cutting long requests), so a batch records it and goes on.
+    """
 
 
 class EmbeddedModelError(BackendError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +72,8 @@ class Extractor:
         strategy: how a document becomes requests: ``"single"`` (whole document, long ones
             in chunks), ``"find-fill"`` (cue sentences, then one request per short window), or
             a :class:`~llm_extract.strategies.Strategy`; default: the backend's.
+        timeout: seconds per HTTP request (default: the backend's ``default_timeout``, 120 s
+            for endpoints and 600 s for the embedded model).
         chunk_chars: documents longer than this are extracted in chunks of whole sentences
             (default: the backend's ``chunk_chars``); ``chunk_overlap`` sentences repeat
             between neighbours; up to ``chunk_concurrency`` pieces are in flight at once.
@@ -89,7 +91,7 @@ class Extractor:
         strategy: str | Strategy | None = None,
         validation_retries: int = DEFAULT_VALIDATION_RETRIES,
         transport_retries: int | Retrying = DEFAULT_TRANSPORT_RETRIES,
-        timeout: float = 600.0,
+        timeout: float | None = None,
         max_tokens: int = 2048,
         temperature: float = 0.0,
         max_chars: int = DEFAULT_MAX_CHARS,
@@ -100,6 +102,11 @@ class Extractor:
     ) -> None:
         if validation_retries < 0:
             raise ConfigError("validation_retries must be 0 or more.")
+        if timeout is not None and not timeout > 0:  # `not >` also catches NaN
+            raise ConfigError(
+                f"The timeout must be more than 0 seconds, not {timeout:g}.",
+                "Pass --timeout / timeout= in seconds, e.g. 120, or leave it out for the default.",
+            )
         self.schema: Schema = load_schema(schema)
         self.template = PromptTemplate.load(template or self.schema.prompt_template)
         self.template.check(self.schema)  # template mistakes fail here, before any API call
@@ -113,7 +120,7 @@ class Extractor:
             if isinstance(transport_retries, Retrying)
             else transport_retrying(transport_retries)
         )
-        self.timeout = timeout
+        self.timeout = timeout or self.backend.default_timeout
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.max_chars = max_chars
@@ -359,15 +366,26 @@ def _better(first: Any, again: Any) -> Any:
 
 
 def parse_published(published: str | date | None) -> date | None:
-    if published is None or isinstance(published, date):
-        return published
-    try:
-        return date.fromisoformat(published.strip())
-    except ValueError:
+    """The publication date; a date after tomorrow is refused (a typo would make every event
+    date up to it look valid). One day of slack covers time zones ahead of this machine's."""
+    if published is None:
+        return None
+    if isinstance(published, date):
+        day = published
+    else:
+        try:
+            day = date.fromisoformat(published.strip())
+        except ValueError:
+            raise InputError(
+                f"Publication date {published!r} is not an ISO date.",
+                "Use YYYY-MM-DD, e.g. 2019-08-21.",
+            ) from None
+    if day > date.today() + timedelta(days=1):
         raise InputError(
-            f"Publication date {published!r} is not an ISO date.",
-            "Use YYYY-MM-DD, e.g. 2019-08-21.",
-        ) from None
+            f"Publication date {day} is in the future (today is {date.today()}).",
+            "Check the year; pass the date the article was published, or leave it out.",
+        )
+    return day
 
 
 def extract(

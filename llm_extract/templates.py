@@ -80,7 +80,8 @@ class PromptTemplate:
             text = self.template.render(**variables)
         except jinja2.TemplateError as e:
             raise TemplateError(
-                f"Template {self.path}{_line_of(e, self.path)}: {type(e).__name__}: {e}.",
+                f"Template {self.path}{_line_of(e, self.path)}: {type(e).__name__}: "
+                f"{str(e).rstrip('.')}.",
                 f"Available variables: {', '.join(sorted(variables))}.",
             ) from e
         messages = _split_messages(text)

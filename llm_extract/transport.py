@@ -4,6 +4,11 @@ This loop sits under instructor, around the raw ``chat.completions.create``: ins
 ever sees a good HTTP response or a final, translated error, so a rate limit is never fed into a
 re-ask prompt. The openai SDK's own retries are off (backends build clients with
 ``max_retries=0``), so attempts do not multiply. Every response's usage is counted here.
+
+A 2xx whose body is not a JSON chat completion (an HTML error page from a proxy) is a transport
+fault too: the SDK hands such a body over as a plain string, which instructor would otherwise
+feed to a validation re-ask. Waits of :data:`LONG_WAIT` seconds or more are logged (warning, on
+the ``llm_extract.transport`` logger), so a long Retry-After is never a silent pause.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import logging
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -32,6 +39,20 @@ from llm_extract.result import Attempts, Usage
 
 DEFAULT_TRANSPORT_RETRIES = 4
 RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
+#: The longest wait between two tries, Retry-After included (a server asking for more is capped).
+MAX_WAIT = 60.0
+#: Waits at least this long are announced (logged as a warning).
+LONG_WAIT = 5.0
+
+logger = logging.getLogger(__name__)
+
+
+class NotAChatCompletion(Exception):
+    """A 2xx response whose body is not a JSON chat completion (e.g. a proxy's HTML page)."""
+
+    def __init__(self, body: object) -> None:
+        start = " ".join(str(body).split())[:80]
+        super().__init__(f"it began {start!r}" if start else "it was empty")
 
 
 @dataclass
@@ -56,7 +77,7 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in RETRYABLE_STATUS
     # APITimeoutError is an APIConnectionError; a 200 whose body is not JSON is a broken proxy.
-    return isinstance(exc, openai.APIConnectionError | json.JSONDecodeError)
+    return isinstance(exc, openai.APIConnectionError | json.JSONDecodeError | NotAChatCompletion)
 
 
 def retry_after_seconds(exc: BaseException | None) -> float | None:
@@ -99,24 +120,58 @@ def transport_retrying(
     max_retries: int = DEFAULT_TRANSPORT_RETRIES,
     *,
     initial_wait: float = 1.0,
-    max_wait: float = 60.0,
+    max_wait: float = MAX_WAIT,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Retrying:
-    """The default policy: exponential backoff with jitter, Retry-After honoured, bounded."""
+    """The default policy: exponential backoff with jitter, Retry-After honoured, bounded.
+
+    Worst case for a hung server: ``(max_retries + 1) * timeout`` plus the waits in between.
+    """
+    retries = max(max_retries, 0)
     return Retrying(
-        stop=stop_after_attempt(max(max_retries, 0) + 1),
+        stop=stop_after_attempt(retries + 1),
         wait=wait_retry_after(
             wait_exponential_jitter(initial=initial_wait, max=max_wait), max_wait
         ),
         retry=retry_if_exception(is_transient),
+        before_sleep=lambda state: announce_long_wait(state, retries),
         reraise=True,
         sleep=sleep,
     )
 
 
+def announce_long_wait(state: RetryCallState, retries: int) -> None:
+    """Log a wait of LONG_WAIT seconds or more: what failed, how long, which retry."""
+    wait = state.next_action.sleep if state.next_action else 0.0
+    if wait < LONG_WAIT:
+        return
+    exc = state.outcome.exception() if state.outcome else None
+    hinted = retry_after_seconds(exc)
+    asked = f", Retry-After {hinted:.0f} s" if hinted is not None else ""
+    logger.warning(
+        "Waiting %.0f s before retry %d of %d (%s%s).",
+        wait, state.attempt_number, retries, _fault(exc), asked,
+    )  # fmt: skip
+
+
+def _fault(exc: BaseException | None) -> str:
+    if isinstance(exc, openai.APIStatusError):
+        return f"the server answered {exc.status_code}"
+    if isinstance(exc, openai.APITimeoutError):
+        return "the request timed out"
+    if isinstance(exc, openai.APIConnectionError):
+        return _connection_fault(exc)[1]
+    return "the answer was not a JSON chat completion"
+
+
 def _as_async(policy: Retrying) -> AsyncRetrying:
     return AsyncRetrying(
-        stop=policy.stop, wait=policy.wait, retry=policy.retry, reraise=True, sleep=asyncio.sleep
+        stop=policy.stop,
+        wait=policy.wait,
+        retry=policy.retry,
+        before_sleep=policy.before_sleep,
+        reraise=True,
+        sleep=asyncio.sleep,
     )
 
 
@@ -130,7 +185,7 @@ def with_transport_retries(
             for attempt in policy.copy(reraise=True):
                 with attempt:
                     _count(log, attempt.retry_state)
-                    response = create(*args, **kwargs)
+                    response = _checked(create(*args, **kwargs))
         except Exception as exc:
             raise translate(exc, where, log) from exc
         log.received(response)
@@ -149,13 +204,38 @@ def with_async_transport_retries(
             async for attempt in _as_async(policy):
                 with attempt:
                     _count(log, attempt.retry_state)
-                    response = await create(*args, **kwargs)
+                    response = _checked(await create(*args, **kwargs))
         except Exception as exc:
             raise translate(exc, where, log) from exc
         log.received(response)
         return response
 
     return call
+
+
+def _checked(response: Any) -> Any:
+    # The SDK returns the body as a str when the content type is not JSON; a JSON body that
+    # is not a completion has no choices. Either way the server failed, not the model.
+    if isinstance(response, str | bytes) or not getattr(response, "choices", None):
+        raise NotAChatCompletion(response if isinstance(response, str | bytes) else "")
+    return response
+
+
+def _connection_fault(exc: BaseException) -> tuple[bool, str]:
+    """(unreachable?, what happened) for a connection error, from its causes."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(chain) < 10:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(c, ConnectionRefusedError) for c in chain):
+        return True, "connection refused"
+    if any(isinstance(c, socket.gaierror) for c in chain):
+        return True, "the host name does not resolve"
+    # httpx's ConnectError: no connection was made at all (no route, a firewall).
+    if connect := next((c for c in chain if type(c).__name__ == "ConnectError"), None):
+        return True, f"no connection could be made ({connect})"
+    return False, "the connection was reset or closed before the server answered"
 
 
 def _count(log: CallLog, state: RetryCallState) -> None:
@@ -191,21 +271,31 @@ def translate(exc: BaseException, where: str, log: CallLog) -> errors.BackendErr
             "Raise --timeout, or check that the server is not overloaded.",
         )
     elif isinstance(exc, openai.APIConnectionError):
-        err = errors.EndpointUnreachableError(
-            f"Cannot connect to {where}{after}.",
-            "Is the server running? Check --base-url / OPENAI_BASE_URL, or unset it to use the "
-            "embedded model.",
-        )
+        unreachable, what = _connection_fault(exc)
+        if unreachable:
+            err = errors.EndpointUnreachableError(
+                f"Cannot connect to {where}{after}: {what}.",
+                "Is the server running? Check --base-url / OPENAI_BASE_URL, or unset it to use "
+                "the embedded model.",
+            )
+        else:
+            err = errors.ConnectionDroppedError(
+                f"{where} dropped the connection{after}: {what}.",
+                "The server may be crashing on this request, or a proxy cutting it off: check "
+                "the server's log; rerun to retry (finished documents are kept with -o).",
+            )
     elif isinstance(exc, openai.APIStatusError):
         err = errors.TransportRetriesExhaustedError(
             f"{where} kept failing ({exc.status_code}: {_server_message(exc)}){after}.",
             "Wait and run again (finished documents are kept with -o), or raise "
             "--transport-retries.",
         )
-    elif isinstance(exc, json.JSONDecodeError):
+    elif isinstance(exc, json.JSONDecodeError | NotAChatCompletion):
+        detail = f" ({exc})" if isinstance(exc, NotAChatCompletion) else ""
         err = errors.TransportRetriesExhaustedError(
-            f"{where} sent a response body that is not JSON{after}.",
-            "Check that --base-url points at an OpenAI-compatible API (usually ending in /v1).",
+            f"{where} answered with a body that is not a JSON chat completion{detail}{after}.",
+            "Check that --base-url points at an OpenAI-compatible API (usually ending in /v1), "
+            "and that no proxy in between is failing.",
         )
     else:
         err = errors.BackendError(

@@ -300,6 +300,14 @@ class ConflictEvent(EventRecord):
             sub = CODES[sub]
         if "event_type" not in data and isinstance(sub, str) and sub in _TYPE_OF:
             data = {**data, "event_type": _TYPE_OF[sub]}
+        elif "event_type" not in data:
+            # The model was shown the codes only: say so in them, not "event_type Field required"
+            # and a list of bare ACLED names it never saw.
+            given = f"got {sub!r}" if "sub_event_type" in data else "it is missing"
+            raise ValueError(
+                f"sub_event_type must be one of the listed codes, {given}; the codes are: "
+                f"{', '.join(CODES)}"
+            )
         return data
 
     @model_validator(mode="after")

@@ -5,13 +5,20 @@ completion), an HTTP error, or an exception such as a timeout. ``FakeServer.resp
 from the request instead (for concurrent requests, whose order is not fixed): it returns the
 answer, or an ``int`` HTTP status. Every request is kept so tests can look at what was sent,
 including re-ask prompts.
+
+``LoopbackServer`` serves a FakeServer over real HTTP on 127.0.0.1, for the CLI and for other
+processes (``--base-url``); there ``raises=DropConnection()`` resets the connection.
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import struct
+import threading
 from collections import deque
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx2 as httpx
@@ -111,3 +118,53 @@ class FakeBackend(Backend):
             base_url=self.base_url, api_key="sk-fake", max_retries=0,
             http_client=httpx.AsyncClient(transport=transport),
         )  # fmt: skip
+
+
+class DropConnection(Exception):
+    """Queued as ``raises=``: the loopback server resets the connection without answering."""
+
+
+class LoopbackServer:
+    """A FakeServer on a real port of 127.0.0.1 (use as a context manager)."""
+
+    def __init__(self, fake: FakeServer) -> None:
+        self.fake = fake
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                request = httpx.Request("POST", f"http://127.0.0.1{self.path}", content=body)
+                try:
+                    response = outer.fake.handler(request)
+                except DropConnection:
+                    # SO_LINGER 0: close with a TCP reset, as a crashing server or proxy does.
+                    linger = struct.pack("ii", 1, 0)
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                    self.close_connection = True
+                    return
+                self.send_response(response.status_code)
+                for name, value in response.headers.items():
+                    if name.lower() not in ("content-length", "transfer-encoding"):
+                        self.send_header(name, value)
+                self.send_header("content-length", str(len(response.content)))
+                self.end_headers()
+                self.wfile.write(response.content)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def __enter__(self) -> LoopbackServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

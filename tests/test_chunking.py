@@ -146,3 +146,41 @@ def test_batch_marks_partial_documents_and_a_rerun_retries_them(tmp_path: Path) 
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["status"] for r in rows] == ["partial", "ok"] and summary.ok == 1
     assert len(rows[-1]["records"]) == len(TOWNS)
+
+
+def test_a_failed_chunks_requests_count_in_attempts_as_in_usage() -> None:
+    server = FakeServer()
+    invalid = {"records": [{"sub_event_type": "Protests: peaceful"}]}  # fails every re-ask
+    server.responder = lambda body: (
+        invalid if "Chiro" in json.dumps(body["messages"]) else answer_from_prompt(body)
+    )
+    result = make(server, validation_retries=1).extract(long_document(), published="2024-03-06")
+    assert result.failed_chunks
+    # Every fake response reports 120 tokens: usage and attempts count the same requests.
+    assert result.attempts.requests == len(server.requests) == result.usage.total_tokens // 120
+    assert result.attempts.validation_reasks >= len(result.failed_chunks)
+
+
+def test_cli_progress_line_for_a_partial_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from llm_extract.cli import app
+    from tests.fakes import LoopbackServer
+
+    server = FakeServer()
+    server.responder = lambda body: (
+        500 if "Chiro" in body["messages"][-1]["content"] else answer_from_prompt(body)
+    )
+    source = tmp_path / "big.txt"
+    source.write_text(long_document(), encoding="utf-8")
+    monkeypatch.setattr("llm_extract.extractor.transport_retrying", fast_retrying)
+    with LoopbackServer(server) as srv:
+        res = CliRunner().invoke(app, [
+            "extract", str(source), "-o", str(tmp_path / "out.jsonl"), "--chunk-chars", "300",
+            "--transport-retries", "0", "--published", "2024-03-06",
+            "--base-url", srv.url, "--model", "m",
+        ])  # fmt: skip
+    assert res.exit_code == 5
+    assert f"partial {source}: " in res.stderr  # not "partialbig.txt"

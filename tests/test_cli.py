@@ -81,10 +81,10 @@ def test_errors_are_one_line_with_exit_code(
     assert res.stdout == ""
 
 
-def test_debug_env_reraises(tmp_path: Path) -> None:
+def test_debug_env_adds_the_traceback_and_keeps_the_code(tmp_path: Path) -> None:
     (tmp_path / "e.txt").write_text("")
     res = run("extract", str(tmp_path / "e.txt"), env={"LLM_EXTRACT_DEBUG": "1"})
-    assert res.exit_code != 0 and res.exception is not None
+    assert res.exit_code == 2 and "Traceback (most recent call last)" in res.stderr
 
 
 def test_schemas_list_and_show(tmp_path: Path) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,96 @@ def test_schema_file_errors(tmp_path: Path) -> None:
         load_schema(f"{broken}:X")
     with pytest.raises(SchemaError, match="not a pydantic model"):
         load_schema(f"{path}:Field")
+
+
+def _model_vocabulary(schema_name: str) -> tuple[set[str], set[str]]:
+    """Field names and enum values in the JSON Schema the model is constrained to (and shown)."""
+    names: set[str] = set()
+    enums: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            names.update(node.get("properties", {}))
+            enums.update(str(v) for v in node.get("enum", []))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(load_schema(schema_name).json_schema())
+    return names, enums
+
+
+def _model_answer(schema_name: str, **overrides: object) -> dict[str, object]:
+    """A valid answer as the model gives it (only what the JSON Schema asks for)."""
+    if schema_name == "conflict_events":
+        record = conflict_answer(sub_event_type="Battles: government regains territory")
+        record["records"][0].pop("event_type")
+    else:
+        record = {"records": [{"event_type": "ASSAULT", "source_actor": "Syrian forces",
+                               "target_actor": "Rebels", "event_date": "on Wednesday",
+                               "location": "Khan Sheikhoun", "evidence": [1],
+                               "summary": "Syrian forces took the town."}]}  # fmt: skip
+    record["records"][0].update(overrides)
+    for key in [k for k, v in overrides.items() if v is _MISSING]:
+        del record["records"][0][key]
+    return record
+
+
+_MISSING = object()
+# (schema, overrides, what the message must say). Every shipped schema is listed.
+BAD_ANSWERS = [
+    ("conflict_events", {"sub_event_type": "Protests: peaceful demo"}, "Protests: peaceful"),
+    ("conflict_events", {"sub_event_type": _MISSING}, "it is missing"),
+    ("conflict_events", {"sub_event_type": "Peaceful demo"}, "Battles: armed clash"),
+    ("conflict_events", {"evidence": [99]}, "evidence"),
+    ("conflict_events", {"event_date": "on 1 September 2019"}, "event_date"),
+    ("conflict_events", {"fatalities": [-1]}, "fatalities"),
+    ("conflict_events", {"location": {"place": "X", "admin1": None}}, "country"),
+    ("conflict_events", {"actor1": {"name": "Army", "category": "Soldiers", "associated": []}},
+     "State forces"),
+    ("plover", {"event_type": "ATTACK"}, "ASSAULT"),
+    ("plover", {"target_actor": "syrian forces"}, "same"),
+    ("plover", {"evidence": [99]}, "evidence"),
+    ("plover", {"summary": _MISSING}, "summary"),
+]  # fmt: skip
+
+
+def test_bad_answer_table_covers_every_shipped_schema() -> None:
+    assert {name for name, _, _ in BAD_ANSWERS} == set(shipped_schemas())
+
+
+@pytest.mark.parametrize(("schema_name", "overrides", "says"), BAD_ANSWERS)
+def test_validation_errors_speak_the_prompts_vocabulary(
+    schema_name: str, overrides: dict[str, object], says: str
+) -> None:
+    """The re-ask shows these errors to the model: they may name only fields and values it was
+    shown (never "event_type Field required" or bare ACLED names for the coded sub-type)."""
+    names, enums = _model_vocabulary(schema_name)
+    model = load_schema(schema_name).response_model
+    with extraction_context(ExtractionContext(Document.from_text(seed_text()), SEED_PUBLISHED)):
+        model.model_validate(_model_answer(schema_name))  # the baseline is valid
+        with pytest.raises(ValidationError) as info:
+            model.model_validate(_model_answer(schema_name, **overrides))
+    assert says in str(info.value)
+    for error in info.value.errors():
+        assert all(isinstance(p, int) or p in names for p in error["loc"]), error["loc"]
+        expected = (error.get("ctx") or {}).get("expected", "")
+        assert set(re.findall(r"'([^']*)'", expected)) <= enums, expected
+
+
+def test_reask_for_a_bad_code_lists_the_codes_the_prompt_uses() -> None:
+    from llm_extract import Extractor
+    from tests.fakes import FakeBackend, FakeServer
+
+    good = _model_answer("conflict_events")
+    server = FakeServer()
+    server.enqueue(_model_answer("conflict_events", sub_event_type="Protests: peaceful demo"))
+    server.enqueue(good)
+    result = Extractor(backend=FakeBackend(server)).extract(seed_text(), published=SEED_PUBLISHED)
+    assert result.attempts.validation_reasks == 1
+    reask = json.dumps(server.requests[1]["messages"][2:])
+    assert "Protests: peaceful" in reask and "Battles: armed clash" in reask
+    assert "event_type" not in reask.replace("sub_event_type", "")
+    assert "'Peaceful protest'" not in reask  # bare ACLED names are not what the prompt shows

@@ -85,7 +85,9 @@ def test_find_fill_plans_note_sized_windows_over_cue_sentences() -> None:
 
 
 def test_windows_respect_size_and_bridge() -> None:
-    doc = Document.from_text(" ".join(f"Police arrested man number {i} in Accra." for i in range(9)))
+    doc = Document.from_text(
+        " ".join(f"Police arrested man number {i} in Accra." for i in range(9))
+    )
     strategy = FindThenFill(window_chars=2000, max_sentences=4)
     assert strategy.windows(doc, list(range(9))) == [(0, 3), (4, 7), (8, 8)]
     assert strategy.windows(doc, [0, 2, 3]) == [(0, 0), (2, 3)]

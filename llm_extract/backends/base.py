@@ -27,6 +27,9 @@ class Backend(ABC):
     chunk_chars: int = 24_000
     #: The strategy used when none is named (see llm_extract.strategies), chosen by measurement.
     default_strategy: str = "single"
+    #: Seconds an HTTP request may take before it counts as hung (and is retried). Minutes, so a
+    #: hung server fails a document in about ``(transport_retries + 1) * default_timeout``.
+    default_timeout: float = 120.0
     #: A short description for messages ("embedded Qwen2.5-Coder-1.5B on CPU").
     label: str = ""
 

@@ -31,6 +31,8 @@ class EmbeddedBackend(Backend):
     chunk_chars = DEFAULT_CHUNK_CHARS
     # It codes note-sized texts well and whole articles badly (README, "Measuring quality").
     default_strategy = "find-fill"
+    # On 2 CPU cores a long chunk with a full answer legitimately takes minutes.
+    default_timeout = 600.0
 
     def __init__(
         self,
