@@ -22,7 +22,8 @@ events found.
 Strategies, side by side on the same model and documents: ``naive`` (one instructor
 ``JSON_SCHEMA`` call, flat pydantic schema with Literal types, a short system prompt listing the
 fields, one attempt) and llm_extract's strategies by name (``single``, ``find-fill``; a
-``:nocues`` suffix turns the codebook cue checks off). Per-document predictions go to
+``:nocues`` suffix turns the codebook cue checks off, ``@path.j2`` gives that one strategy its
+own template, e.g. the previous default as ``single:nocues@old.j2``). Per-document predictions go to
 ``benchmarks/out/`` for inspection.
 """
 
@@ -232,7 +233,7 @@ def run_naive(backend: Backend) -> Callable[[GoldDocument], Prediction]:
 
 
 def make_strategy(spec: str) -> Strategy:
-    name, _, option = spec.partition(":")
+    name, _, option = spec.partition("@")[0].partition(":")
     strategy: Strategy = FindThenFill() if name == "find-fill" else SinglePass()
     if option == "nocues":
         strategy.cue_checks = False
@@ -242,8 +243,10 @@ def make_strategy(spec: str) -> Strategy:
 def run_extractor(
     backend: Backend, spec: str, template: str | None, chunk_chars: int | None
 ) -> Callable[[GoldDocument], Prediction]:
+    # "single:nocues@old.j2": a strategy, cue checks off, and its own template.
+    own_template = spec.partition("@")[2] or template
     extractor = Extractor(
-        "conflict_events", backend=backend, template=template, chunk_chars=chunk_chars,
+        "conflict_events", backend=backend, template=own_template, chunk_chars=chunk_chars,
         strategy=make_strategy(spec),
     )  # fmt: skip
 

@@ -28,6 +28,7 @@ from llm_extract.errors import (
     TransportRetriesExhaustedError,
 )
 from llm_extract.result import ExtractionResult
+from llm_extract.schema_kit import dates_from_evidence
 from llm_extract.schemas import Schema, load_schema
 from llm_extract.strategies import Strategy, resolve_strategy
 from llm_extract.templates import PromptTemplate
@@ -154,7 +155,7 @@ class Extractor:
             self._client = self.backend.client(self.timeout)
         pieces = self.plan(doc)
         if _is_whole(pieces, doc):
-            return self._extract_one(doc, pub)
+            return self._extract_one(doc, pub, whole=True)
         started = time.perf_counter()
         with ThreadPoolExecutor(min(self.chunk_concurrency, len(pieces))) as pool:
             outcomes = list(pool.map(lambda c: self._chunk_outcome(c, pub), pieces))
@@ -174,14 +175,14 @@ class Extractor:
             self._async_client = self.backend.async_client(self.timeout)
         pieces = self.plan(doc)
         if _is_whole(pieces, doc):
-            return await self._aextract_one(doc, pub)
+            return await self._aextract_one(doc, pub, whole=True)
         started = time.perf_counter()
         gate = asyncio.Semaphore(self.chunk_concurrency)
 
         async def run(chunk: Chunk) -> ExtractionResult | LlmExtractError:
             async with gate:
                 try:
-                    return await self._aextract_one(chunk.document, pub)
+                    return await self._aextract_one(chunk.document, pub, whole=False)
                 except _CHUNK_ERRORS as e:
                     return e
 
@@ -232,7 +233,7 @@ class Extractor:
 
     # --- steps -----------------------------------------------------------------------------
 
-    def _extract_one(self, doc: Document, pub: date | None) -> ExtractionResult:
+    def _extract_one(self, doc: Document, pub: date | None, *, whole: bool) -> ExtractionResult:
         messages = self._messages(doc, pub)
         assert self._client is not None
         log = CallLog()
@@ -245,16 +246,18 @@ class Extractor:
         started = time.perf_counter()
         with extraction_context(ExtractionContext(doc, pub)):
             parsed = self._parsed(lambda: create(**self._request(messages, log)), log)
-            followup = self._followup(doc, messages, parsed, log)
+            followup = self._followup(doc, messages, parsed, log, whole)
             if followup is not None:
                 try:
                     again = self._parsed(lambda: create(**self._request(followup, log)), log)
                     parsed = _better(parsed, again)
                 except ExtractionFailedError as e:
                     log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
-        return self._result(doc, parsed, log, time.perf_counter() - started)
+        return self._result(doc, pub, parsed, log, time.perf_counter() - started)
 
-    async def _aextract_one(self, doc: Document, pub: date | None) -> ExtractionResult:
+    async def _aextract_one(
+        self, doc: Document, pub: date | None, *, whole: bool
+    ) -> ExtractionResult:
         messages = self._messages(doc, pub)
         assert self._async_client is not None
         log = CallLog()
@@ -270,14 +273,14 @@ class Extractor:
         started = time.perf_counter()
         with extraction_context(ExtractionContext(doc, pub)):
             parsed = await self._aparsed(create(**self._request(messages, log)), log)
-            followup = self._followup(doc, messages, parsed, log)
+            followup = self._followup(doc, messages, parsed, log, whole)
             if followup is not None:
                 try:
                     again = await self._aparsed(create(**self._request(followup, log)), log)
                     parsed = _better(parsed, again)
                 except ExtractionFailedError as e:
                     log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
-        return self._result(doc, parsed, log, time.perf_counter() - started)
+        return self._result(doc, pub, parsed, log, time.perf_counter() - started)
 
     def _parsed(self, call: Any, log: CallLog) -> Any:
         try:
@@ -292,10 +295,10 @@ class Extractor:
             raise translate_failure(exc, log, self.validation_retries) from exc
 
     def _followup(
-        self, doc: Document, messages: list[dict[str, str]], parsed: Any, log: CallLog
+        self, doc: Document, messages: list[dict[str, str]], parsed: Any, log: CallLog, whole: bool
     ) -> list[dict[str, str]] | None:
         """The strategy's one follow-up request for this answer, or None (counted apart)."""
-        nudge = self.strategy.review(doc, list(parsed.records), self.schema)
+        nudge = self.strategy.review(doc, list(parsed.records), self.schema, whole=whole)
         if nudge is None or log.last_content is None:
             return None
         log.attempts.second_looks += 1
@@ -308,7 +311,7 @@ class Extractor:
 
     def _chunk_outcome(self, chunk: Chunk, pub: date | None) -> ExtractionResult | LlmExtractError:
         try:
-            return self._extract_one(chunk.document, pub)
+            return self._extract_one(chunk.document, pub, whole=False)
         except _CHUNK_ERRORS as e:
             return e
 
@@ -318,7 +321,8 @@ class Extractor:
         return Document.from_text(text, id=document_id, max_chars=self.max_chars)
 
     def _messages(self, doc: Document, pub: date | None) -> list[dict[str, str]]:
-        messages = self.template.render(doc, self.schema, pub)
+        hints = self.strategy.hints(doc, self.schema)
+        messages = self.template.render(doc, self.schema, pub, hints)
         window = self.backend.context_window
         prompt_chars = sum(len(m["content"]) for m in messages)
         if window and prompt_chars / _CHARS_PER_TOKEN + self.max_tokens > window:
@@ -339,13 +343,15 @@ class Extractor:
             **structured_call_kwargs(self.schema.response_model, self.validation_retries, log),
         }
 
-    def _result(self, doc: Document, parsed: Any, log: CallLog, seconds: float) -> ExtractionResult:
+    def _result(
+        self, doc: Document, pub: date | None, parsed: Any, log: CallLog, seconds: float
+    ) -> ExtractionResult:
         finish(log)
         return ExtractionResult(
             document_id=doc.id,
             schema_name=self.schema.name,
             model=self.backend.model,
-            records=list(parsed.records),
+            records=[dates_from_evidence(r, pub) for r in parsed.records],
             usage=log.usage,
             attempts=log.attempts,
             seconds=round(seconds, 3),

@@ -167,3 +167,30 @@ FatalityCounts = Annotated[
     ),
 ]
 """Death counts as the model reads them off the text; the library adds them up (null if none)."""
+
+
+def dates_from_evidence(record: BaseModel, published: Date | None) -> BaseModel:
+    """The record with each undated :class:`EventDate` field read from its cited sentences.
+
+    A small model often leaves the date null when the day is in a later sentence of the
+    evidence ("... was hit early on Wednesday"). Only a day-precise date, not after
+    publication, is taken; anything vaguer stays null.
+    """
+    quotes = [
+        ev.quote
+        for name in type(record).model_fields
+        if isinstance(items := getattr(record, name), list)
+        for ev in items
+        if isinstance(ev, Evidence)
+    ]
+    updates: dict[str, EventDate] = {}
+    for name in type(record).model_fields:
+        value = getattr(record, name)
+        if not isinstance(value, EventDate) or value.date is not None or value.text:
+            continue
+        for quote in quotes:
+            day, precision = resolve_date(quote, published)
+            if day is not None and precision == "day" and not (published and day > published):
+                updates[name] = EventDate(date=day, precision="day", text=None)
+                break
+    return record.model_copy(update=updates) if updates else record

@@ -5,7 +5,8 @@ A template renders to chat messages. Lines ``--- system ---``, ``--- user ---`` 
 the first marker is a system message.
 
 Variables: ``document`` (the text as numbered ``[S#]`` sentences), ``sentence_count``,
-``published`` (ISO date or None), ``max_records``, ``schema`` (``name``, ``description``,
+``published`` (ISO date or None), ``hints`` (the strategy's notes on this text, e.g. codebook
+cues found in it; may be empty), ``max_records``, ``schema`` (``name``, ``description``,
 ``fields``: list of ``{name, type, kind, enum, description}`` where ``type`` spells out
 allowed values and ``kind`` does not, ``field_guide``: those as text,
 ``json_schema``), plus whatever the schema puts in ``prompt_context`` (e.g. ``taxonomy``).
@@ -65,12 +66,17 @@ class PromptTemplate:
         return cls(path=path, template=template)
 
     def render(
-        self, document: Document, schema: Schema, published: date | None
+        self,
+        document: Document,
+        schema: Schema,
+        published: date | None,
+        hints: tuple[str, ...] = (),
     ) -> list[dict[str, str]]:
-        """Render to chat messages for one document."""
+        """Render to chat messages for one document (``hints``: the strategy's notes on it)."""
         variables = {
             **schema.prompt_context,
             "document": document.numbered(),
+            "hints": list(hints),
             "sentence_count": len(document.sentences),
             "published": published.isoformat() if published else None,
             "max_records": schema.max_records,

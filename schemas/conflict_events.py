@@ -148,6 +148,14 @@ def _cue(pattern: str, contradicts: set[str], hint: str) -> Cue:
 #: shelling coded as an IED or grenade, air strikes coded as ground fighting.
 CUES: tuple[Cue, ...] = (
     _cue(
+        r"\b(?:took|taken|taking|takes|seized|seizing|regained|regaining)\s+(?:full\s+)?"
+        r"control\b|\bretook\b|\brecaptur\w*|\boverr[au]n\b|\bcaptured\s+the\s+"
+        r"(?:town|city|village|district|base)\b",
+        {"Armed clash", "Change to group/activity", "Other", "Disrupted weapons use"},
+        'a side taking control of a place is "Battles: government regains territory" (state '
+        'forces) or "Battles: non-state actor overtakes territory" (any other group).',
+    ),
+    _cue(
         r"\b(?:threw|throwing|hurl\w*|pelt\w*)\b[^.]{0,30}\b(?:stones?|rocks?|bricks?)\b"
         r"|\bstone[- ]?(?:pelting|throwing)\b|\bburn\w*\s+(?:of\s+)?(?:tyres|tires)\b"
         r"|\bbarricad\w*|\bvandali[sz]\w*|\bfired\s+(?:gun)?shots\s+in\s+the\s+air\b"

@@ -235,3 +235,26 @@ async def test_async_find_fill_matches_sync(fake: FakeServer, fake_backend: Fake
     assert [r.sub_event_type for r in result.records] == ["Arrests"]
     assert result.attempts.requests == 2
     await extractor.aclose()
+
+
+def test_codebook_cues_found_in_a_piece_are_shown_with_it(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    text = "On 3 May 2020, warplanes struck a market in Bu'aale. Nobody was hurt."
+    fake.enqueue(answer("Explosions/Remote violence: air/drone strike", "On 3 May 2020",
+                        "Bu'aale", "Military Forces", None, [1]))  # fmt: skip
+    make(fake_backend).extract(text, published="2020-05-04")
+    prompt = last_text(fake.requests[0])
+    assert prompt.index("[S1]") < prompt.index("Codebook notes")
+    assert '- "warplanes": aircraft or drones striking is "Explosions/Remote violence: ' in prompt
+    fake.enqueue(conflict_answer())
+    make(fake_backend).extract(seed_text().split("\n")[3], published=SEED_PUBLISHED)
+    assert "Codebook notes" not in last_text(fake.requests[1])  # no cue, no note
+
+
+def test_find_fill_gives_a_note_sent_whole_its_second_look(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    fake.enqueue({"records": []}).enqueue({"records": []})
+    result = make(fake_backend, strategy="find-fill").extract("Police arrested 3 men in Accra.")
+    assert result.attempts.second_looks == 1 and len(fake.requests) == 2

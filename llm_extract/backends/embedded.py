@@ -15,6 +15,7 @@ from typing import Any
 
 import openai
 
+from llm_extract.backends import prompt_cache
 from llm_extract.backends.base import Backend
 from llm_extract.backends.model_files import MODEL_NAME, ensure_model_file
 from llm_extract.errors import EmbeddedModelError
@@ -51,6 +52,7 @@ class EmbeddedBackend(Backend):
         self.host = host
         self.port = port
         self._url: str | None = None
+        self._slot_name: str | None = None
         self.label = f"embedded {self._model} on CPU ({self.threads} threads)"
 
     @property
@@ -88,6 +90,8 @@ class EmbeddedBackend(Backend):
                 f"Model file {path} does not exist.", "Check LLM_EXTRACT_MODEL_PATH."
             )
         key = (str(path), self.context_window, self.threads, self.host, self.port)
+        cache = prompt_cache.folder()
+        self._slot_name = prompt_cache.slot_file_name(path, self.context_window or DEFAULT_CONTEXT)
         with _lock:
             server = _servers.get(key)
             if server is None:
@@ -101,6 +105,8 @@ class EmbeddedBackend(Backend):
                 params.hostnames = [self.host]
                 params.port = self.port
                 params.verbosity = int(os.environ.get("LLM_EXTRACT_LLAMA_VERBOSITY", "-1"))
+                if cache is not None:
+                    params.slot_save_path = f"{cache}{os.sep}"  # llama.cpp appends the name
                 try:
                     server = xllamacpp.Server(params)
                 except Exception as e:
@@ -110,7 +116,14 @@ class EmbeddedBackend(Backend):
                         "another server.",
                     ) from e
                 _servers[key] = server
+                url = f"{server.listening_address}/v1"
+                prompt_cache.restore(url, self._slot_name)
         return f"{server.listening_address}/v1"
+
+    def close(self) -> None:
+        """Save the server's prompt cache for the next process (the server stays up)."""
+        if self._url is not None and self._slot_name is not None:
+            prompt_cache.save(self._url, self._slot_name)
 
 
 def stop_all() -> None:

@@ -32,10 +32,12 @@ class Strategy(ABC):
 
     #: Registry name (``--strategy NAME``).
     name: ClassVar[str]
-    #: Ask once more when a piece's answer is empty (a small model closes the list at once).
+    #: Ask once more when an answer is empty (a small model closes the list at once).
     second_look_on_empty: bool = True
     #: Re-ask once when a codebook cue in a record's cited sentences contradicts its code.
     cue_checks: bool = True
+    #: Show the codebook cues found in a piece to the model with it (template variable hints).
+    cue_hints: bool = True
 
     @abstractmethod
     def plan(self, doc: Document, *, chunk_chars: int, overlap: int) -> list[Chunk]:
@@ -45,10 +47,26 @@ class Strategy(ABC):
         """One record per event across pieces (pieces overlap, and events span sentences)."""
         return merge(records)
 
-    def review(self, piece: Document, records: list[Any], schema: Schema) -> str | None:
-        """What to tell the model in one follow-up request, or None when the answer stands."""
+    def hints(self, piece: Document, schema: Schema) -> tuple[str, ...]:
+        """Notes for the model on this piece: each codebook cue its text contains, once."""
+        if not self.cue_hints:
+            return ()
+        notes: dict[str, None] = {}
+        for cue in schema.codebook_cues:
+            found = re.search(cue.pattern, piece.text, re.IGNORECASE)
+            if found:
+                notes[f'"{found.group(0)}": {cue.hint}'] = None
+        return tuple(notes)
+
+    def review(
+        self, piece: Document, records: list[Any], schema: Schema, *, whole: bool = True
+    ) -> str | None:
+        """What to tell the model in one follow-up request, or None when the answer stands.
+
+        ``whole``: the piece is the whole document (not one window or chunk of it).
+        """
         if not records:
-            return EMPTY_SECOND_LOOK if self.second_look_on_empty else None
+            return EMPTY_SECOND_LOOK if self.second_look_on_empty or whole else None
         if not self.cue_checks:
             return None
         problems = [

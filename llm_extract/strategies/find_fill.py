@@ -31,6 +31,7 @@ class FindThenFill(Strategy):
     name = "find-fill"
     # The find pass chose the window; "no event here" is a fair answer for many (background,
     # claims, reactions), and a second look on each would cost a request and invite inventions.
+    # A note-sized document sent whole still gets its second look.
     second_look_on_empty = False
 
     def __init__(self, window_chars: int = 700, max_sentences: int = 3, bridge: int = 0) -> None:

@@ -1,0 +1,80 @@
+"""The embedded server's prompt cache on disk: save and restore through llama.cpp's slot API.
+
+A loopback stand-in for the two slot endpoints (the real ones run in `pytest -m embedded`)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from llm_extract.backends import prompt_cache
+
+
+@pytest.fixture
+def slot_server(tmp_path: Path) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    calls: list[dict[str, Any]] = []
+    folder = prompt_cache.folder()
+    assert folder is not None
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            action = self.path.split("action=")[1]
+            calls.append({"action": action, **body})
+            if action == "save":  # llama.cpp writes slot_save_path + filename
+                (folder / body["filename"]).write_bytes(b"kv")
+                answer: dict[str, Any] = {"n_saved": 2}
+            else:
+                answer = {"n_restored": len((folder / body["filename"]).read_bytes())}
+            data = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1", calls
+    server.shutdown()
+
+
+def test_save_then_restore(slot_server: tuple[str, list[dict[str, Any]]], tmp_path: Path) -> None:
+    url, calls = slot_server
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"weights")
+    name = prompt_cache.slot_file_name(model, 8192)
+    assert name != prompt_cache.slot_file_name(model, 4096)  # keyed by context size too
+    assert prompt_cache.restore(url, name) == 0 and calls == []  # nothing saved yet: no call
+    prompt_cache.save(url, name)
+    folder = prompt_cache.folder()
+    assert folder is not None and (folder / name).read_bytes() == b"kv"
+    assert not list(folder.glob("*.part"))  # written under a temporary name, then renamed
+    assert prompt_cache.restore(url, name) == 2
+    assert [c["action"] for c in calls] == ["save", "restore"]
+
+
+def test_a_failing_cache_never_fails_extraction(tmp_path: Path) -> None:
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"weights")
+    name = prompt_cache.slot_file_name(model, 8192)
+    folder = prompt_cache.folder()
+    assert folder is not None
+    folder.mkdir(parents=True)
+    (folder / name).write_bytes(b"kv")
+    dead = "http://127.0.0.1:9/v1"  # nothing listens there
+    assert prompt_cache.restore(dead, name) == 0
+    prompt_cache.save(dead, name)  # logs, does not raise
+
+
+def test_disabled_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLM_EXTRACT_NO_PROMPT_CACHE", "1")
+    assert prompt_cache.folder() is None
