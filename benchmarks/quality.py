@@ -23,8 +23,8 @@ Strategies, side by side on the same model and documents: ``naive`` (one instruc
 ``JSON_SCHEMA`` call, flat pydantic schema with Literal types, a short system prompt listing the
 fields, one attempt) and llm_extract's strategies by name (``single``, ``find-fill``; a
 ``:nocues`` suffix turns the codebook cue checks off, ``@path.j2`` gives that one strategy its
-own template, e.g. the previous default as ``single:nocues@old.j2``). Per-document predictions go to
-``benchmarks/out/`` for inspection.
+own template, and ``label=`` names its column, e.g. ``previous=single:nocues@old.j2``).
+Per-document predictions go to ``benchmarks/out/`` for inspection.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -270,7 +271,7 @@ def run_extractor(
 def measure(name: str, docs: list[GoldDocument], run: Callable[[GoldDocument], Prediction],
             tag: str) -> dict[str, Prediction]:  # fmt: skip
     preds: dict[str, Prediction] = {}
-    with (OUT / f"{tag}-{name}.jsonl").open("w", encoding="utf-8") as log:
+    with (OUT / f"{tag}-{safe(name)}.jsonl").open("w", encoding="utf-8") as log:
         for i, doc in enumerate(docs, 1):
             preds[doc.id] = p = run(doc)
             row = {"id": doc.id, "error": p.error, "seconds": round(p.seconds, 2),
@@ -283,12 +284,16 @@ def measure(name: str, docs: list[GoldDocument], run: Callable[[GoldDocument], P
     return preds
 
 
+def safe(name: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", name)
+
+
 def acled_tables(docs: list[GoldDocument], runs: dict[str, dict[str, Prediction]],
                  tag: str) -> None:  # fmt: skip
     reports: dict[str, Report] = {}
     for name, preds in runs.items():
         reports[name] = score(docs, preds)
-        write_breakdown(reports[name], OUT / f"{tag}-{name}.scores.jsonl")
+        write_breakdown(reports[name], OUT / f"{tag}-{safe(name)}.scores.jsonl")
         print(format_report(reports[name], f"{name}: "), "\n")
     names = list(runs)
     fields = list(next(iter(reports.values())).fields)
@@ -369,11 +374,16 @@ def main() -> None:
     backend.client(600).chat.completions.create(
         model=backend.model, messages=[{"role": "user", "content": "hi"}], max_tokens=1
     )
+    # "label=spec" names a column, e.g. "previous=single:nocues@old.j2".
+    specs = dict(
+        item.partition("=")[::2] if "=" in item else (item, item)
+        for item in args.strategies.split(",")
+    )
     runners = {
-        name: run_naive(backend)
-        if name == "naive"
-        else run_extractor(backend, name, args.template, args.chunk_chars)
-        for name in args.strategies.split(",")
+        label: run_naive(backend)
+        if spec == "naive"
+        else run_extractor(backend, spec, args.template, args.chunk_chars)
+        for label, spec in specs.items()
     }
     if args.split != "none":
         docs = acled_split(args.split, args.limit, args.per_type)

@@ -30,8 +30,15 @@ from llm_extract.errors import (
 from llm_extract.extractor import Extractor, aextract, extract
 from llm_extract.grounding import Evidence
 from llm_extract.result import Attempts, ExtractionResult, Usage
-from llm_extract.schema_kit import DateExpression, EventDate, EventRecord, EvidenceRefs
+from llm_extract.schema_kit import Cue, DateExpression, EventDate, EventRecord, EvidenceRefs
 from llm_extract.schemas import Schema, load_schema, shipped_schemas
+from llm_extract.strategies import (
+    FindThenFill,
+    SinglePass,
+    Strategy,
+    register_strategy,
+    strategy_names,
+)
 from llm_extract.templates import PromptTemplate
 from llm_extract.transport import transport_retrying
 
@@ -45,6 +52,7 @@ __all__ = [
     "BatchSummary",
     "ConfigError",
     "ConnectionDroppedError",
+    "Cue",
     "DateExpression",
     "Document",
     "EmbeddedModelError",
@@ -56,6 +64,7 @@ __all__ = [
     "ExtractionFailedError",
     "ExtractionResult",
     "Extractor",
+    "FindThenFill",
     "InputError",
     "LlmExtractError",
     "ModelNotFoundError",
@@ -66,6 +75,8 @@ __all__ = [
     "Schema",
     "SchemaError",
     "Sentence",
+    "SinglePass",
+    "Strategy",
     "TemplateError",
     "TransportRetriesExhaustedError",
     "Usage",
@@ -76,8 +87,10 @@ __all__ = [
     "extract",
     "load_schema",
     "register_backend",
+    "register_strategy",
     "resolve_backend",
     "run_batch",
     "shipped_schemas",
+    "strategy_names",
     "transport_retrying",
 ]

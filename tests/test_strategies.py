@@ -258,3 +258,21 @@ def test_find_fill_gives_a_note_sent_whole_its_second_look(
     fake.enqueue({"records": []}).enqueue({"records": []})
     result = make(fake_backend, strategy="find-fill").extract("Police arrested 3 men in Accra.")
     assert result.attempts.second_looks == 1 and len(fake.requests) == 2
+
+
+def test_a_missing_date_is_read_from_the_cited_sentences(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    text = (
+        "Warplanes struck a clinic in Bu'aale, residents said. "
+        "The clinic was hit early on Monday, the health office said. "
+        "Since April, fighting has displaced thousands."
+    )
+    fake.enqueue(answer("Explosions/Remote violence: air/drone strike", None, "Bu'aale",
+                        "Military Forces", None, [1, 2]))  # fmt: skip
+    fake.enqueue(answer("Explosions/Remote violence: air/drone strike", None, "Bu'aale",
+                        "Military Forces", None, [1]))  # fmt: skip
+    (dated,) = make(fake_backend).extract(text, published="2022-06-08").records
+    assert (str(dated.event_date.date), dated.event_date.precision) == ("2022-06-06", "day")
+    (undated,) = make(fake_backend).extract(text, published="2022-06-08").records
+    assert undated.event_date.date is None  # the cited sentence does not say when
