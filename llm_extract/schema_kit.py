@@ -29,9 +29,9 @@ class Cue:
     """A codebook cue: words in a record's cited sentences that its code must agree with.
 
     When ``pattern`` (a regex, case-insensitive) occurs in the quotes of a record whose ``field``
-    (dotted, e.g. ``sub_event_type``) is one of ``contradicts``, the pipeline re-asks once with
-    ``hint``. Write the hint, and ``labels`` (stored value -> what the prompt calls it), in the
-    prompt's own vocabulary.
+    (dotted, e.g. ``sub_event_type``) is one of ``contradicts``, and ``unless`` (a regex) does
+    not, the pipeline re-asks once with ``hint``. Write the hint, and ``labels`` (stored value ->
+    what the prompt calls it), in the prompt's own vocabulary.
     """
 
     pattern: str
@@ -39,6 +39,7 @@ class Cue:
     contradicts: frozenset[str]
     hint: str
     labels: dict[str, str] = dataclasses.field(default_factory=dict, hash=False)
+    unless: str | None = None
 
 
 class EventRecord(BaseModel):

@@ -138,8 +138,8 @@ CODES: dict[str, str] = {
 _LABELS = {sub: code for code, sub in CODES.items()}
 
 
-def _cue(pattern: str, contradicts: set[str], hint: str) -> Cue:
-    return Cue(pattern, "sub_event_type", frozenset(contradicts), hint, _LABELS)
+def _cue(pattern: str, contradicts: set[str], hint: str, unless: str | None = None) -> Cue:
+    return Cue(pattern, "sub_event_type", frozenset(contradicts), hint, _LABELS, unless)
 
 
 #: Words in the cited sentences that contradict a code (after the ACLED codebook). Each found
@@ -190,6 +190,8 @@ CUES: tuple[Cue, ...] = (
         {"Armed clash", "Attack", "Remote explosive/landmine/IED", "Grenade"},
         'aircraft or drones striking is "Explosions/Remote violence: air/drone strike", even '
         "when people are killed.",
+        # Ground fighting with air support is still a battle in ACLED.
+        unless=r"\bclash\w*|\bfight\w*|\bfought\b|\bbattle\w*|\bexchange\w* of fire\b",
     ),
 )
 

@@ -276,3 +276,12 @@ def test_a_missing_date_is_read_from_the_cited_sentences(
     assert (str(dated.event_date.date), dated.event_date.precision) == ("2022-06-06", "day")
     (undated,) = make(fake_backend).extract(text, published="2022-06-08").records
     assert undated.event_date.date is None  # the cited sentence does not say when
+
+
+def test_a_cue_with_an_unless_word_stays_quiet(fake: FakeServer, fake_backend: FakeBackend) -> None:
+    text = "On 3 May 2020, the army clashed with Al Shabaab near Balcad, backed by airstrikes."
+    fake.enqueue(answer("Battles: armed clash", "On 3 May 2020", "Balcad", "Military Forces",
+                        None, [1]))  # fmt: skip
+    result = make(fake_backend).extract(text, published="2020-05-04")
+    assert result.attempts.second_looks == 0  # ground fighting with air support is a battle
+    assert "aircraft or drones" not in last_text(fake.requests[0])

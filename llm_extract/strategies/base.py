@@ -54,7 +54,7 @@ class Strategy(ABC):
         notes: dict[str, None] = {}
         for cue in schema.codebook_cues:
             found = re.search(cue.pattern, piece.text, re.IGNORECASE)
-            if found:
+            if found and not (cue.unless and re.search(cue.unless, piece.text, re.IGNORECASE)):
                 notes[f'"{found.group(0)}": {cue.hint}'] = None
         return tuple(notes)
 
@@ -94,7 +94,7 @@ def cue_problem(cue: Cue, number: int, record: Any) -> str | None:
         return None
     quotes = " ".join(ev.quote for ev in getattr(record, "evidence", None) or [])
     found = re.search(cue.pattern, quotes, re.IGNORECASE)
-    if not found:
+    if not found or (cue.unless and re.search(cue.unless, quotes, re.IGNORECASE)):
         return None
     shown = cue.labels.get(str(value), str(value))
     return (
