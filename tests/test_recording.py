@@ -132,3 +132,36 @@ def test_record_and_replay_settings_are_checked(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("just: text\n")
     with pytest.raises(ConfigError, match="not a readable llm_extract recording"):
         Extractor(base_url=DEAD_URL, model="m", replay=tmp_path / "bad.yaml")
+
+
+def test_cli_record_then_replay_gives_the_same_json(tmp_path: Path, fake: FakeServer) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from llm_extract.cli import app
+
+    fake.responder = lambda request: conflict_answer()
+    article, run_file = tmp_path / "article.txt", tmp_path / "run.yaml"
+    article.write_text(seed_text(), encoding="utf-8")
+    common = ["extract", str(article), "--published", "2019-08-21", "--model", "m"]
+    runner = CliRunner()
+    with LoopbackServer(fake) as server:
+        recorded = runner.invoke(
+            app, [*common, "--base-url", server.url, "--record", str(run_file)]
+        )
+    assert recorded.exit_code == 0, recorded.stderr
+    replayed = runner.invoke(app, [*common, "--base-url", DEAD_URL, "--replay", str(run_file)])
+    assert replayed.exit_code == 0, replayed.stderr
+    assert f"Replaying {run_file}" in replayed.stderr
+    first, again = json.loads(recorded.stdout), json.loads(replayed.stdout)
+    first.pop("seconds"), again.pop("seconds")
+    assert first == again
+
+    article.write_text(seed_text().replace("Wednesday", "Thursday"), encoding="utf-8")
+    stale = runner.invoke(app, [*common, "--base-url", DEAD_URL, "--replay", str(run_file)])
+    assert stale.exit_code == 3
+    assert "Changed since recording: messages" in stale.stderr
+    assert f"--record {run_file}" in stale.stderr
+    both = runner.invoke(app, [*common, "--record", "a.yaml", "--replay", str(run_file)])
+    assert both.exit_code == 2 and "not both" in both.stderr
