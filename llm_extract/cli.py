@@ -131,6 +131,20 @@ def extract(
             "(default: 6000 for the embedded model, 24000 for endpoints)."
         ),
     ] = None,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            help="Save every exchange with the model to this YAML file (secrets "
+            "scrubbed), to replay with --replay."
+        ),
+    ] = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option(
+            help="Answer every request from this recording, sending nothing; the "
+            "same settings give the same records."
+        ),
+    ] = None,
 ) -> None:
     """Extract event records. One file prints a JSON result; several (or -o) write JSONL."""
     try:
@@ -148,8 +162,13 @@ def extract(
             max_tokens=max_tokens,
             max_chars=max_chars,
             chunk_chars=chunk_chars,
+            record=record,
+            replay=replay,
         )
-        _announce(extractor)
+        if replay is not None:
+            _note(f"Replaying {replay} for {extractor.backend.model}: nothing is sent.")
+        else:
+            _announce(extractor)
         with extractor:
             if (
                 len(files) == 1

@@ -101,6 +101,11 @@ class ConnectionDroppedError(TransportRetriesExhaustedError):
     """
 
 
+class RecordingMissError(BackendError):
+    """A replayed run sent a request its recording does not hold: the prompt, schema, input or
+    settings changed since it was recorded. The message shows the change and how to re-record."""
+
+
 class EmbeddedModelError(BackendError):
     """The embedded model could not be assembled, verified or started."""
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tenacity import Retrying
 
+from llm_extract import recording
 from llm_extract.backends import Backend, resolve_backend
 from llm_extract.chunking import Chunk, combine
 from llm_extract.context import ExtractionContext, extraction_context
@@ -78,6 +79,9 @@ class Extractor:
         chunk_chars: documents longer than this are extracted in chunks of whole sentences
             (default: the backend's ``chunk_chars``); ``chunk_overlap`` sentences repeat
             between neighbours; up to ``chunk_concurrency`` pieces are in flight at once.
+        record: save every exchange to this YAML file (written on :meth:`close`).
+        replay: answer every request from this recording, sending nothing; a request it
+            does not hold raises :class:`~llm_extract.RecordingMissError` saying what changed.
     """
 
     def __init__(
@@ -99,8 +103,11 @@ class Extractor:
         chunk_chars: int | None = None,
         chunk_overlap: int = 1,
         chunk_concurrency: int = 4,
+        record: str | Path | None = None,
+        replay: str | Path | None = None,
         **backend_options: Any,
     ) -> None:
+        self._recording = _own_recording(record, replay)
         if validation_retries < 0:
             raise ConfigError("validation_retries must be 0 or more.")
         if timeout is not None and not timeout > 0:  # `not >` also catches NaN
@@ -134,6 +141,9 @@ class Extractor:
         self.chunk_concurrency = chunk_concurrency
         self._client: openai.OpenAI | None = None
         self._async_client: openai.AsyncOpenAI | None = None
+        # The recording each client was built for (the plugin's active one changes per test).
+        self._client_via: recording.Recording | None = None
+        self._async_client_via: recording.Recording | None = None
 
     # --- public API ----------------------------------------------------------------------
 
@@ -151,8 +161,7 @@ class Extractor:
         :mod:`llm_extract.strategies`).
         """
         doc, pub = self._document(text, document_id), parse_published(published)
-        if self._client is None:
-            self._client = self.backend.client(self.timeout)
+        self._ensure_client()
         pieces = self.plan(doc)
         if _is_whole(pieces, doc):
             return self._extract_one(doc, pub, whole=True)
@@ -171,8 +180,7 @@ class Extractor:
     ) -> ExtractionResult:
         """Async :meth:`extract` (the pieces of a document run concurrently)."""
         doc, pub = self._document(text, document_id), parse_published(published)
-        if self._async_client is None:
-            self._async_client = self.backend.async_client(self.timeout)
+        self._ensure_async_client()
         pieces = self.plan(doc)
         if _is_whole(pieces, doc):
             return await self._aextract_one(doc, pub, whole=True)
@@ -212,11 +220,14 @@ class Extractor:
         return [(piece, self._messages(piece.document, pub)) for piece in self.plan(doc)]
 
     def close(self) -> None:
-        """Close HTTP clients (the shared embedded server stays up for the process)."""
+        """Close HTTP clients (the shared embedded server stays up for the process) and write
+        the ``record=`` file."""
         if self._client is not None:
             self._client.close()
         self._client = None
         self._async_client = None
+        if self._recording is not None:
+            self._recording.save()
         self.backend.close()
 
     async def aclose(self) -> None:
@@ -232,6 +243,24 @@ class Extractor:
         self.close()
 
     # --- steps -----------------------------------------------------------------------------
+
+    def _ensure_client(self) -> None:
+        via = self._recording or recording.active()
+        if self._client is None or via is not self._client_via:
+            self._client = (
+                via.client(self.backend, self.timeout) if via else self.backend.client(self.timeout)
+            )
+            self._client_via = via
+
+    def _ensure_async_client(self) -> None:
+        via = self._recording or recording.active()
+        if self._async_client is None or via is not self._async_client_via:
+            self._async_client = (
+                via.async_client(self.backend, self.timeout)
+                if via
+                else self.backend.async_client(self.timeout)
+            )
+            self._async_client_via = via
 
     def _extract_one(self, doc: Document, pub: date | None, *, whole: bool) -> ExtractionResult:
         messages = self._messages(doc, pub)
@@ -358,8 +387,31 @@ class Extractor:
         )
 
     def _where(self) -> str:
+        via = self._recording or recording.active()
+        if via is not None and not via.sends:  # the backend's URL may start a server
+            return f"{self.backend.model} replayed from {via.path}"
         label, url = self.backend.label or self.backend.model, self.backend.base_url
         return label if url in label else f"{label} ({url})"
+
+
+def _own_recording(
+    record: str | Path | None, replay: str | Path | None
+) -> recording.Recording | None:
+    if record is not None and replay is not None:
+        raise ConfigError("Pass record= or replay=, not both.")
+    if record is not None:
+        return recording.Recording(record, "rewrite", rerecord=_rerecord(record))
+    if replay is None:
+        return None
+    if not Path(replay).is_file():
+        raise ConfigError(
+            f"No recording at {replay}.", "Record one first with record= (CLI: --record FILE)."
+        )
+    return recording.Recording(replay, "none", rerecord=_rerecord(replay))
+
+
+def _rerecord(path: str | Path) -> str:
+    return f"record it again from the real endpoint: record={str(path)!r} (CLI: --record {path})."
 
 
 def _is_whole(pieces: list[Chunk], doc: Document) -> bool:

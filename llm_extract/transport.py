@@ -74,6 +74,8 @@ class CallLog:
 
 def is_transient(exc: BaseException) -> bool:
     """Worth sending again: rate limits, server errors, timeouts, dropped connections."""
+    if _own_error(exc) is not None:
+        return False
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in RETRYABLE_STATUS
     # APITimeoutError is an APIConnectionError; a 200 whose body is not JSON is a broken proxy.
@@ -246,6 +248,8 @@ def _count(log: CallLog, state: RetryCallState) -> None:
 
 def translate(exc: BaseException, where: str, log: CallLog) -> errors.BackendError:
     """Map an SDK/transport exception to our error tree, with a message that names the fix."""
+    if (own := _own_error(exc)) is not None:
+        return errors.attach(own, log.attempts, log.usage)
     tries = log.attempts.transport_retries
     after = f" after {tries} transport retr{'y' if tries == 1 else 'ies'}" if tries else ""
     err: errors.BackendError
@@ -302,6 +306,17 @@ def translate(exc: BaseException, where: str, log: CallLog) -> errors.BackendErr
             f"Request to {where} failed: {type(exc).__name__}: {exc}.", "See the cause above."
         )
     return errors.attach(err, log.attempts, log.usage)
+
+
+def _own_error(exc: BaseException) -> errors.BackendError | None:
+    """Our error raised inside the HTTP layer (a replay miss), which the SDK wraps as a
+    connection error: it is final, and passes through as itself."""
+    cause = exc.__cause__
+    while cause is not None:
+        if isinstance(cause, errors.BackendError):
+            return cause
+        cause = cause.__cause__
+    return None
 
 
 def _server_message(exc: openai.APIStatusError) -> str:
