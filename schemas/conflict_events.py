@@ -165,18 +165,23 @@ CUES: tuple[Cue, ...] = (
         '"Riots: violent demonstration" (or "Riots: mob violence" outside a demonstration).',
     ),
     _cue(
-        r"\bloot\w*|\bransack\w*|\bpillag\w*|\btorch(?:ed|ing)\b"
-        r"|\bset\s+(?:on\s+)?fire\s+to\b|\bburn\w*\s+down\b",
+        r"\bloot\w*|\bransack\w*|\bpillag\w*|\btorch(?:ed|ing)\b|\barson\w*"
+        r"|\bset\s+(?:on\s+)?fire\s+to\b|\bburn\w*\s+down\b|\bdestroy(?:ed|ing)\s+(?:\w+\s+)?"
+        r"(?:houses?|homes?|shops?|property|vehicles?|cars?|crops|buildings?|offices?)\b",
         {
             "Abduction/forced disappearance",
             "Disrupted weapons use",
-            "Air/drone strike",
             "Armed clash",
             "Other",
+            "Remote explosive/landmine/IED",
+            "Grenade",
         },
-        'looting, burning or destroying property is "Strategic developments: '
-        'looting/property destruction" when nobody is hurt (people attacked: "Violence against '
-        'civilians: attack").',
+        'armed people looting, burning or destroying property with nobody hurt is "Strategic '
+        'developments: looting/property destruction" (people attacked: "Violence against '
+        'civilians: attack"; a rioting crowd: "Riots: ...").',
+        # Damage done by a bomb, shell or air strike belongs to that attack.
+        unless=r"\bbomb\w*|\bexplo\w*|\bied\b|\bgrenade\w*|\bblast\w*|\bshell\w*"
+        r"|\bair\s*strikes?\b|\bairstrikes?\b|\bdrones?\b|\brockets?\b|\bmortars?\b",
     ),
     _cue(
         r"\bshell(?:s|ed|ing)\b|\bmortars?\b|\bartillery\b|\brockets?\b",

@@ -68,7 +68,7 @@ def test_find_pass_cues(sentence: str, expected: bool) -> None:
 
 def test_find_fill_plans_note_sized_windows_over_cue_sentences() -> None:
     doc = Document.from_text(ROUNDUP)
-    pieces = FindThenFill(window_chars=300).plan(doc, chunk_chars=6000, overlap=1)
+    pieces = FindThenFill(window_chars=300, whole_chars=300).plan(doc, chunk_chars=6000, overlap=1)
     assert [[s.text for s in p.document.sentences] for p in pieces] == [
         ["On Tuesday, police arrested twelve traders who blocked the main road in Tamale."],
         ["Late on Tuesday, gunmen shot dead a herder near Yendi."],
@@ -81,7 +81,10 @@ def test_find_fill_plans_note_sized_windows_over_cue_sentences() -> None:
     assert whole.document is short
     # No cue anywhere: the model reads the text (chunks), the find pass does not decide.
     calm = Document.from_text("The hall opened. " * 60)
-    assert len(FindThenFill(window_chars=300).plan(calm, chunk_chars=6000, overlap=1)) == 1
+    assert (
+        len(FindThenFill(window_chars=300, whole_chars=300).plan(calm, chunk_chars=6000, overlap=1))
+        == 1
+    )
 
 
 def test_windows_respect_size_and_bridge() -> None:
@@ -106,7 +109,7 @@ def test_find_fill_extracts_windows_maps_offsets_and_sums_usage(
                       "Unidentified Armed Group", "Civilians", [1], fatalities=[1])  # fmt: skip
 
     fake.responder = respond
-    result = make(fake_backend, strategy=FindThenFill(window_chars=300)).extract(
+    result = make(fake_backend, strategy=FindThenFill(window_chars=300, whole_chars=300)).extract(
         ROUNDUP, published="2021-03-17"
     )
     assert [r.sub_event_type for r in result.records] == ["Arrests", "Attack"]
@@ -130,7 +133,7 @@ def test_same_event_from_two_windows_is_merged(fake: FakeServer, fake_backend: F
         "Strategic developments: arrests", "On Tuesday", "Tamale town", "Ghana Police Forces",
         None, [1],
     )  # fmt: skip
-    result = make(fake_backend, strategy=FindThenFill(window_chars=150)).extract(
+    result = make(fake_backend, strategy=FindThenFill(window_chars=150, whole_chars=150)).extract(
         text, published="2021-03-17"
     )
     assert len(fake.requests) == 2
@@ -194,7 +197,9 @@ def test_find_fill_takes_an_empty_window_at_its_word(
     fake: FakeServer, fake_backend: FakeBackend
 ) -> None:
     fake.responder = lambda body: {"records": []}
-    result = make(fake_backend, strategy=FindThenFill(window_chars=300)).extract(ROUNDUP)
+    result = make(fake_backend, strategy=FindThenFill(window_chars=300, whole_chars=300)).extract(
+        ROUNDUP
+    )
     assert result.records == [] and result.attempts.second_looks == 0
     assert len(fake.requests) == 2  # one per window, no second looks
 
@@ -230,7 +235,7 @@ async def test_async_find_fill_matches_sync(fake: FakeServer, fake_backend: Fake
         answer("Strategic developments: arrests", "On Tuesday", "Tamale", "Police Forces", None,
                [1]) if "arrested" in last_text(body) else {"records": []}
     )  # fmt: skip
-    extractor = make(fake_backend, strategy=FindThenFill(window_chars=300))
+    extractor = make(fake_backend, strategy=FindThenFill(window_chars=300, whole_chars=300))
     result = await extractor.aextract(ROUNDUP, published="2021-03-17")
     assert [r.sub_event_type for r in result.records] == ["Arrests"]
     assert result.attempts.requests == 2

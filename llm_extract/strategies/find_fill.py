@@ -22,7 +22,9 @@ class FindThenFill(Strategy):
     """Lexical find pass, one fill request per window of up to ``max_sentences`` sentences.
 
     Args:
-        window_chars: a document this short goes out whole; a window stays under it.
+        whole_chars: a document this short goes out whole (a long news note, a short report:
+            windows cut one event's details apart, and the model reads this much well).
+        window_chars: a window stays under this many characters.
         max_sentences: sentences per window (ACLED notes, which the model codes well, have 1-4).
         bridge: a non-candidate sentence between two candidates joins them in one window
             (details of one event often sit in the next sentence).
@@ -34,13 +36,20 @@ class FindThenFill(Strategy):
     # A note-sized document sent whole still gets its second look.
     second_look_on_empty = False
 
-    def __init__(self, window_chars: int = 700, max_sentences: int = 3, bridge: int = 0) -> None:
+    def __init__(
+        self,
+        window_chars: int = 700,
+        max_sentences: int = 3,
+        bridge: int = 0,
+        whole_chars: int = 1500,
+    ) -> None:
         self.window_chars = window_chars
+        self.whole_chars = max(whole_chars, window_chars)
         self.max_sentences = max_sentences
         self.bridge = bridge
 
     def plan(self, doc: Document, *, chunk_chars: int, overlap: int) -> list[Chunk]:
-        if len(doc.text) <= self.window_chars or len(doc.sentences) < 2:
+        if len(doc.text) <= self.whole_chars or len(doc.sentences) < 2:
             return [Chunk(0, 0, len(doc.text), doc)]
         picked = [i for i, s in enumerate(doc.sentences) if is_event_candidate(s.text)]
         if not picked:
