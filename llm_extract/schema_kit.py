@@ -173,9 +173,9 @@ FatalityCounts = Annotated[
 def dates_from_evidence(record: BaseModel, published: Date | None) -> BaseModel:
     """The record with each undated :class:`EventDate` field read from its cited sentences.
 
-    A small model often leaves the date null when the day is in a later sentence of the
-    evidence ("... was hit early on Wednesday"). Only a day-precise date, not after
-    publication, is taken; anything vaguer stays null.
+    A small model often leaves the date null, or gives words that name no date ("Meanwhile"),
+    when the day is in a later sentence of the evidence ("... was hit early on Wednesday").
+    Only a day-precise date, not after publication, is taken; anything vaguer stays null.
     """
     quotes = [
         ev.quote
@@ -187,8 +187,8 @@ def dates_from_evidence(record: BaseModel, published: Date | None) -> BaseModel:
     updates: dict[str, EventDate] = {}
     for name in type(record).model_fields:
         value = getattr(record, name)
-        if not isinstance(value, EventDate) or value.date is not None or value.text:
-            continue
+        if not isinstance(value, EventDate) or value.date is not None:
+            continue  # words the model gave that resolve to no date ("Meanwhile") count as none
         for quote in quotes:
             day, precision = resolve_date(quote, published)
             if day is not None and precision == "day" and not (published and day > published):
