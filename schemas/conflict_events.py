@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import chain
 from typing import Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from rapidfuzz import fuzz
 
 from llm_extract.schema_kit import (
@@ -235,6 +235,17 @@ class Location(BaseModel):
     place: str | None = Field(description="The most specific town, village or site named.")
     admin1: str | None = Field(description="Province/state/region, if the text names it.")
     country: str | None = Field(description="Country.")
+
+    @field_validator("place", "admin1", "country", mode="before")
+    @classmethod
+    def _unknown_is_null(cls, value: Any) -> Any:
+        # A small model writes "Unknown" where the text names no place; that is not a place.
+        if isinstance(value, str) and value.strip().casefold() in _NO_PLACE:
+            return None
+        return value
+
+
+_NO_PLACE = {"", "unknown", "not specified", "unspecified", "n/a", "none", "null", "unclear"}
 
 
 def _model_gives_one_code(schema: dict[str, Any]) -> None:

@@ -214,3 +214,14 @@ def test_reask_for_a_bad_code_lists_the_codes_the_prompt_uses() -> None:
     assert "Protests: peaceful" in reask and "Battles: armed clash" in reask
     assert "event_type" not in reask.replace("sub_event_type", "")
     assert "'Peaceful protest'" not in reask  # bare ACLED names are not what the prompt shows
+
+
+def test_an_unknown_place_is_null() -> None:
+    import sys
+
+    location = sys.modules[load_schema("conflict_events").record.__module__].Location
+    assert location(place="Unknown", admin1=" n/a ", country="Syria").model_dump() == {
+        "place": None,
+        "admin1": None,
+        "country": "Syria",
+    }
