@@ -26,7 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from llm_extract.documents import Document
+from llm_extract.documents import Document, parse_published
 from llm_extract.errors import (
     BackendError,
     ExtractionFailedError,
@@ -36,7 +36,6 @@ from llm_extract.errors import (
     TransportRetriesExhaustedError,
     describe,
 )
-from llm_extract.extractor import parse_published
 from llm_extract.output_file import open_output
 from llm_extract.result import Usage
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -156,3 +157,26 @@ def _split_line(text: str, start: int, end: int, out: list[tuple[int, int]]) -> 
         out.append((cursor, m.end()))
         cursor = m.end()
     out.append((cursor, end))
+
+
+def parse_published(published: str | date | None) -> date | None:
+    """The publication date; a date after tomorrow is refused (a typo would make every event
+    date up to it look valid). One day of slack covers time zones ahead of this machine's."""
+    if published is None:
+        return None
+    if isinstance(published, date):
+        day = published
+    else:
+        try:
+            day = date.fromisoformat(published.strip())
+        except ValueError:
+            raise InputError(
+                f"Publication date {published!r} is not an ISO date.",
+                "Use YYYY-MM-DD, e.g. 2019-08-21.",
+            ) from None
+    if day > date.today() + timedelta(days=1):
+        raise InputError(
+            f"Publication date {day} is in the future (today is {date.today()}).",
+            "Check the year; pass the date the article was published, or leave it out.",
+        )
+    return day

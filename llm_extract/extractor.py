@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from llm_extract import recording
 from llm_extract.backends import Backend, resolve_backend
 from llm_extract.chunking import Chunk, combine
 from llm_extract.context import ExtractionContext, extraction_context
-from llm_extract.documents import DEFAULT_MAX_CHARS, Document
+from llm_extract.documents import DEFAULT_MAX_CHARS, Document, parse_published
 from llm_extract.errors import (
     ConfigError,
     ExtractionFailedError,
@@ -107,7 +107,7 @@ class Extractor:
         replay: str | Path | None = None,
         **backend_options: Any,
     ) -> None:
-        self._recording = _own_recording(record, replay)
+        self._recording = recording.for_extractor(record, replay)
         if validation_retries < 0:
             raise ConfigError("validation_retries must be 0 or more.")
         if timeout is not None and not timeout > 0:  # `not >` also catches NaN
@@ -394,26 +394,6 @@ class Extractor:
         return label if url in label else f"{label} ({url})"
 
 
-def _own_recording(
-    record: str | Path | None, replay: str | Path | None
-) -> recording.Recording | None:
-    if record is not None and replay is not None:
-        raise ConfigError("Pass record= or replay=, not both.")
-    if record is not None:
-        return recording.Recording(record, "rewrite", rerecord=_rerecord(record))
-    if replay is None:
-        return None
-    if not Path(replay).is_file():
-        raise ConfigError(
-            f"No recording at {replay}.", "Record one first with record= (CLI: --record FILE)."
-        )
-    return recording.Recording(replay, "none", rerecord=_rerecord(replay))
-
-
-def _rerecord(path: str | Path) -> str:
-    return f"record it again from the real endpoint: record={str(path)!r} (CLI: --record {path})."
-
-
 def _is_whole(pieces: list[Chunk], doc: Document) -> bool:
     return len(pieces) == 1 and pieces[0].document is doc
 
@@ -421,29 +401,6 @@ def _is_whole(pieces: list[Chunk], doc: Document) -> bool:
 def _better(first: Any, again: Any) -> Any:
     """The follow-up's answer, unless it dropped every record the first one had."""
     return again if again.records or not first.records else first
-
-
-def parse_published(published: str | date | None) -> date | None:
-    """The publication date; a date after tomorrow is refused (a typo would make every event
-    date up to it look valid). One day of slack covers time zones ahead of this machine's."""
-    if published is None:
-        return None
-    if isinstance(published, date):
-        day = published
-    else:
-        try:
-            day = date.fromisoformat(published.strip())
-        except ValueError:
-            raise InputError(
-                f"Publication date {published!r} is not an ISO date.",
-                "Use YYYY-MM-DD, e.g. 2019-08-21.",
-            ) from None
-    if day > date.today() + timedelta(days=1):
-        raise InputError(
-            f"Publication date {day} is in the future (today is {date.today()}).",
-            "Check the year; pass the date the article was published, or leave it out.",
-        )
-    return day
 
 
 def extract(

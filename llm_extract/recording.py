@@ -364,3 +364,22 @@ def use(recording: Recording) -> Iterator[Recording]:
         yield recording
     finally:
         _active = previous
+
+
+def for_extractor(record: str | Path | None, replay: str | Path | None) -> Recording | None:
+    """The recording ``Extractor(record=..., replay=...)`` asks for, or None."""
+    if record is not None and replay is not None:
+        raise ConfigError("Pass record= or replay=, not both.")
+    if record is not None:
+        return Recording(record, "rewrite", rerecord=_rerecord(record))
+    if replay is None:
+        return None
+    if not Path(replay).is_file():
+        raise ConfigError(
+            f"No recording at {replay}.", "Record one first with record= (CLI: --record FILE)."
+        )
+    return Recording(replay, "none", rerecord=_rerecord(replay))
+
+
+def _rerecord(path: str | Path) -> str:
+    return f"record it again from the real endpoint: record={str(path)!r} (CLI: --record {path})."
