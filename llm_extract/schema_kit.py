@@ -12,6 +12,7 @@ work on validation, using the document being extracted:
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import date as Date
 from typing import Annotated, Any, ClassVar
 
@@ -40,6 +41,13 @@ class Cue:
     hint: str
     labels: dict[str, str] = dataclasses.field(default_factory=dict, hash=False)
     unless: str | None = None
+
+    def find(self, text: str) -> str | None:
+        """The cue's words as ``text`` has them, or None (absent, or ``unless`` is there)."""
+        found = re.search(self.pattern, text, re.IGNORECASE)
+        if not found or (self.unless and re.search(self.unless, text, re.IGNORECASE)):
+            return None
+        return found.group(0)
 
 
 class EventRecord(BaseModel):

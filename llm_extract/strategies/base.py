@@ -9,7 +9,6 @@ re-asks (``attempts.second_looks``), and bounded: one per piece.
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
@@ -53,9 +52,8 @@ class Strategy(ABC):
             return ()
         notes: dict[str, None] = {}
         for cue in schema.codebook_cues:
-            found = re.search(cue.pattern, piece.text, re.IGNORECASE)
-            if found and not (cue.unless and re.search(cue.unless, piece.text, re.IGNORECASE)):
-                notes[f'"{found.group(0)}": {cue.hint}'] = None
+            if words := cue.find(piece.text):
+                notes[f'"{words}": {cue.hint}'] = None
         return tuple(notes)
 
     def review(
@@ -93,13 +91,11 @@ def cue_problem(cue: Cue, number: int, record: Any) -> str | None:
     if value is None or value not in cue.contradicts:
         return None
     quotes = " ".join(ev.quote for ev in getattr(record, "evidence", None) or [])
-    found = re.search(cue.pattern, quotes, re.IGNORECASE)
-    if not found or (cue.unless and re.search(cue.unless, quotes, re.IGNORECASE)):
+    words = cue.find(quotes)
+    if words is None:
         return None
     shown = cue.labels.get(str(value), str(value))
-    return (
-        f'Record {number} is coded "{shown}", but its sentence says "{found.group(0)}": {cue.hint}'
-    )
+    return f'Record {number} is coded "{shown}", but its sentence says "{words}": {cue.hint}'
 
 
 def _field(record: Any, dotted: str) -> Any:
