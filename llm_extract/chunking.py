@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from llm_extract.documents import Document
 from llm_extract.errors import LlmExtractError, describe
-from llm_extract.grounding import Evidence
+from llm_extract.grounding import Evidence, evidence_fields
 from llm_extract.result import Attempts, ChunkFailure, ExtractionResult, Usage
 from llm_extract.schema_kit import MAX_EVIDENCE
 
@@ -48,16 +48,21 @@ def split_chunks(doc: Document, max_chars: int, overlap: int = 1) -> list[Chunk]
             and sentences[last + 1].end - sentences[first].start <= max_chars
         ):
             last += 1
-        start, end = sentences[first].start, sentences[last].end
-        part = Document.from_text(
-            doc.text[start:end], id=f"{doc.id}#{len(chunks)}", source=doc.source, max_chars=end
-        )
-        chunks.append(Chunk(len(chunks), start, end, part))
+        chunks.append(sentence_run(doc, first, last, len(chunks)))
         if last + 1 >= len(sentences):
             break
         # Step back `overlap` sentences, but always move forward.
         first = max(last + 1 - overlap, first + 1)
     return chunks
+
+
+def sentence_run(doc: Document, first: int, last: int, index: int) -> Chunk:
+    """Chunk ``index``: sentences ``first`` to ``last`` (0-based, inclusive) of ``doc``."""
+    start, end = doc.sentences[first].start, doc.sentences[last].end
+    part = Document.from_text(
+        doc.text[start:end], id=f"{doc.id}#{index}", source=doc.source, max_chars=end
+    )
+    return Chunk(index, start, end, part)
 
 
 def remap(record: BaseModel, chunk: Chunk, whole: Document) -> BaseModel:
@@ -67,20 +72,9 @@ def remap(record: BaseModel, chunk: Chunk, whole: Document) -> BaseModel:
     starts = [s.start for s in whole.sentences]
     updates = {
         name: [_shift(ev, chunk.start, starts) for ev in getattr(record, name)]
-        for name in _evidence_fields(record)
+        for name in evidence_fields(record)
     }
     return record.model_copy(update=updates) if updates else record
-
-
-def _evidence_fields(record: BaseModel) -> list[str]:
-    """Names of the record's fields holding evidence spans (lists of Evidence)."""
-    return [
-        name
-        for name in type(record).model_fields
-        if isinstance(value := getattr(record, name), list)
-        and value
-        and all(isinstance(v, Evidence) for v in value)
-    ]
 
 
 def _shift(ev: Evidence, offset: int, sentence_starts: list[int]) -> Evidence:
@@ -95,7 +89,7 @@ def merge_key(record: BaseModel) -> Any:
     if callable(custom):
         return custom()
     # Evidence differs between chunks by nature.
-    data = record.model_dump(mode="json", exclude=set(_evidence_fields(record)))
+    data = record.model_dump(mode="json", exclude=set(evidence_fields(record)))
     return repr(sorted(data.items()))
 
 
@@ -122,7 +116,7 @@ def merge(records: list[BaseModel], *, fuzzy: bool = False) -> list[BaseModel]:
             continue
         first = kept[at][1]
         updates: dict[str, Any] = {}
-        for name in _evidence_fields(first):
+        for name in evidence_fields(first):
             mine, theirs = getattr(first, name), getattr(record, name)
             seen = {(e.start, e.end) for e in mine}
             extra = [e for e in theirs if (e.start, e.end) not in seen]

@@ -99,3 +99,14 @@ def _with_sentence(span: str, start: int, kind: Alignment, document: Document) -
     return Evidence(
         quote=span, start=start, end=start + len(span), sentence=sentence, alignment=kind
     )
+
+
+def evidence_fields(record: BaseModel) -> list[str]:
+    """Names of the record's fields holding evidence spans (lists of Evidence)."""
+    return [
+        name
+        for name in type(record).model_fields
+        if isinstance(value := getattr(record, name), list)
+        and value
+        and all(isinstance(v, Evidence) for v in value)
+    ]

@@ -20,7 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 
 from llm_extract.context import current_context
 from llm_extract.dates import Precision, resolve_date
-from llm_extract.grounding import Evidence, SentenceOutOfRange, ground
+from llm_extract.grounding import Evidence, SentenceOutOfRange, evidence_fields, ground
 
 MAX_EVIDENCE = 3
 
@@ -185,13 +185,7 @@ def dates_from_evidence(record: BaseModel, published: Date | None) -> BaseModel:
     when the day is in a later sentence of the evidence ("... was hit early on Wednesday").
     Only a day-precise date, not after publication, is taken; anything vaguer stays null.
     """
-    quotes = [
-        ev.quote
-        for name in type(record).model_fields
-        if isinstance(items := getattr(record, name), list)
-        for ev in items
-        if isinstance(ev, Evidence)
-    ]
+    quotes = [ev.quote for name in evidence_fields(record) for ev in getattr(record, name)]
     updates: dict[str, EventDate] = {}
     for name in type(record).model_fields:
         value = getattr(record, name)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from llm_extract.chunking import Chunk, merge, split_chunks
+from llm_extract.chunking import Chunk, merge, sentence_run, split_chunks
 from llm_extract.documents import Document
 from llm_extract.strategies.base import Strategy
 from llm_extract.strategies.cues import is_event_candidate
@@ -56,7 +56,8 @@ class FindThenFill(Strategy):
             # No cue word at all: let the model read the text rather than decide for it.
             return split_chunks(doc, chunk_chars, overlap)
         return [
-            _piece(doc, first, last, n) for n, (first, last) in enumerate(self.windows(doc, picked))
+            sentence_run(doc, first, last, n)
+            for n, (first, last) in enumerate(self.windows(doc, picked))
         ]
 
     def windows(self, doc: Document, picked: list[int]) -> list[tuple[int, int]]:
@@ -86,11 +87,3 @@ class FindThenFill(Strategy):
             f"{self.name} (windows of up to {self.max_sentences} sentences / "
             f"{self.window_chars} characters)"
         )
-
-
-def _piece(doc: Document, first: int, last: int, index: int) -> Chunk:
-    start, end = doc.sentences[first].start, doc.sentences[last].end
-    part = Document.from_text(
-        doc.text[start:end], id=f"{doc.id}#{index}", source=doc.source, max_chars=end
-    )
-    return Chunk(index, start, end, part)
