@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import time
 import traceback
@@ -33,6 +32,7 @@ from llm_extract.evaluation import (
 )
 from llm_extract.extractor import DEFAULT_SCHEMA, Extractor
 from llm_extract.schemas import load_schema, shipped_schemas
+from llm_extract.settings import environ
 
 app = typer.Typer(
     help="Turn news text into validated, source-grounded event records.",
@@ -68,7 +68,7 @@ BackendOpt = Annotated[
 
 
 def _fail(error: LlmExtractError) -> NoReturn:
-    if os.environ.get("LLM_EXTRACT_DEBUG"):
+    if environ("LLM_EXTRACT_DEBUG"):
         typer.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
     typer.echo(f"Error: {error}", err=True)
     raise typer.Exit(error.exit_code)
@@ -84,7 +84,7 @@ class _StderrNotes(logging.Handler):
 @app.callback()
 def _setup() -> None:
     # instructor logs every failed attempt at ERROR; the CLI reports outcomes itself.
-    if not os.environ.get("LLM_EXTRACT_DEBUG"):
+    if not environ("LLM_EXTRACT_DEBUG"):
         logging.getLogger("instructor").setLevel(logging.CRITICAL)
     library = logging.getLogger("llm_extract")
     if not any(isinstance(h, _StderrNotes) for h in library.handlers):

@@ -8,11 +8,11 @@ the OpenAI-compatible backend; else the embedded local model.
 from __future__ import annotations
 
 import importlib
-import os
 from typing import Any
 
 from llm_extract.backends.base import Backend
 from llm_extract.errors import ConfigError
+from llm_extract.settings import environ
 
 _REGISTRY: dict[str, str] = {
     "openai": "llm_extract.backends.openai_compat:OpenAICompatBackend",
@@ -54,8 +54,8 @@ def resolve_backend(
     """The backend these settings ask for (see module docstring for the order)."""
     if isinstance(backend, Backend):
         return backend
-    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
-    api_key = api_key or os.environ.get("OPENAI_API_KEY") or None
+    base_url = base_url or environ("OPENAI_BASE_URL") or None
+    api_key = api_key or environ("OPENAI_API_KEY") or None
     if backend is None:
         backend = "openai" if (base_url or api_key) else "embedded"
     cls = get_backend_class(backend)

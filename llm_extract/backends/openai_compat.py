@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import openai
 
 from llm_extract.backends.base import Backend
 from llm_extract.errors import ConfigError
+from llm_extract.settings import environ
 
 OPENAI_DEFAULT_URL = "https://api.openai.com/v1"
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
@@ -33,7 +32,7 @@ class OpenAICompatBackend(Backend):
             )
         # Local servers (vLLM, Ollama, llama.cpp) accept any key; the SDK insists on one.
         self._api_key = api_key or "no-key"
-        model = model or os.environ.get("LLM_EXTRACT_MODEL")
+        model = model or environ("LLM_EXTRACT_MODEL")
         if not model:
             if not is_openai:
                 raise ConfigError(

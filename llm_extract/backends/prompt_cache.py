@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from llm_extract.backends.model_files import cache_dir
+from llm_extract.settings import environ
 
 log = logging.getLogger("llm_extract")
 _DISABLE = "LLM_EXTRACT_NO_PROMPT_CACHE"
@@ -27,7 +28,7 @@ _DISABLE = "LLM_EXTRACT_NO_PROMPT_CACHE"
 
 def folder() -> Path | None:
     """Where slot files live (None when disabled by LLM_EXTRACT_NO_PROMPT_CACHE=1)."""
-    if os.environ.get(_DISABLE, "") not in ("", "0"):
+    if (environ(_DISABLE) or "") not in ("", "0"):
         return None
     return cache_dir() / "prompt-cache"
 
