@@ -7,6 +7,8 @@
 
 from llm_extract.backends import Backend, backend_names, register_backend, resolve_backend
 from llm_extract.batch import BatchSummary, run_batch
+from llm_extract.cache import ResponseCache
+from llm_extract.concurrent import Outcome
 from llm_extract.documents import Document, Sentence
 from llm_extract.errors import (
     AuthenticationError,
@@ -33,6 +35,7 @@ from llm_extract.grounding import Evidence
 from llm_extract.result import Attempts, ExtractionResult, Usage
 from llm_extract.schema_kit import Cue, DateExpression, EventDate, EventRecord, EvidenceRefs
 from llm_extract.schemas import Schema, load_schema, shipped_schemas
+from llm_extract.settings import ExtractorSettings
 from llm_extract.strategies import (
     FindThenFill,
     SinglePass,
@@ -65,15 +68,18 @@ __all__ = [
     "ExtractionFailedError",
     "ExtractionResult",
     "Extractor",
+    "ExtractorSettings",
     "FindThenFill",
     "InputError",
     "LlmExtractError",
     "ModelNotFoundError",
     "OutputFileError",
+    "Outcome",
     "OutputTruncatedError",
     "PromptTemplate",
     "RecordingMissError",
     "RequestRejectedError",
+    "ResponseCache",
     "Schema",
     "SchemaError",
     "Sentence",

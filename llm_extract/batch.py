@@ -1,6 +1,7 @@
 """Batch extraction to a JSONL file that survives bad documents and interruptions.
 
-Each document produces one line, written whole and fsync'ed before the next document starts:
+Each document produces one line, written whole and fsync'ed as the document finishes (documents
+run concurrently, see :meth:`~llm_extract.Extractor.extract_many`; only this thread writes):
 ``{"document_id", "source", "sha256", "status": "ok", "records", "usage", "attempts", ...}``,
 ``"status": "partial"`` (a long document some of whose chunks failed: the records found, plus
 ``failed_chunks``), or ``{"status": "error", "error": {...}}``. Running again with the same
@@ -20,6 +21,7 @@ import contextlib
 import json
 import logging
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,32 +29,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from llm_extract.documents import Document, parse_published
-from llm_extract.errors import (
-    BackendError,
-    ExtractionFailedError,
-    InputError,
-    LlmExtractError,
-    RequestRejectedError,
-    TransportRetriesExhaustedError,
-    describe,
-)
+from llm_extract.errors import InputError, LlmExtractError, describe
 from llm_extract.output_file import open_output
-from llm_extract.result import Usage
+from llm_extract.result import Attempts, Usage
 
 if TYPE_CHECKING:
     from llm_extract.extractor import Extractor
 
 logger = logging.getLogger(__name__)
-
-# Errors about one document: record them and go on. Others (bad key, no server) stop the run.
-# A connection dropped on every try is a TransportRetriesExhaustedError (ConnectionDroppedError):
-# one document's problem. A refused connection or unknown host is EndpointUnreachableError.
-PER_DOCUMENT_ERRORS = (
-    InputError,
-    ExtractionFailedError,
-    RequestRejectedError,
-    TransportRetriesExhaustedError,
-)
 
 
 @dataclass
@@ -74,11 +58,58 @@ class Job:
 
 @dataclass
 class BatchSummary:
+    """What a run did. ``failed`` counts every document not ``ok``; ``partial`` is the part of
+    it that kept some records (a long document some of whose chunks failed)."""
+
     ok: int = 0
     failed: int = 0
     skipped: int = 0
+    partial: int = 0
+    records: int = 0
     usage: Usage = field(default_factory=Usage)
+    attempts: Attempts = field(default_factory=Attempts)
     failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, row: dict[str, Any], source: str) -> None:
+        """Add one output line."""
+        if row["status"] in ("ok", "partial"):
+            self.records += len(row["records"])
+            self.usage.add(Usage.model_validate(row["usage"]))
+            self.attempts.add(Attempts.model_validate(row["attempts"]))
+        if row["status"] == "ok":
+            self.ok += 1
+        elif row["status"] == "partial":
+            self.failed += 1
+            self.partial += 1
+            failed = [c["index"] for c in row["failed_chunks"]]
+            self.failures.append(f"{source}: chunks {failed} of {row['chunks']} failed")
+        else:
+            self.failed += 1
+            self.failures.append(f"{source}: {row['error']['message']}")
+            if isinstance(row["error"].get("attempts"), dict):
+                self.attempts.add(Attempts.model_validate(row["error"]["attempts"]))
+            if isinstance(row["error"].get("usage"), dict):
+                self.usage.add(Usage.model_validate(row["error"]["usage"]))
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The run summary as written next to the output (``<output>.summary.json``)."""
+        a = self.attempts
+        return {
+            "documents": {"ok": self.ok, "partial": self.partial,
+                          "failed": self.failed - self.partial, "skipped": self.skipped},
+            "records": self.records,
+            "requests": a.requests,
+            "validation_reasks": a.validation_reasks,
+            "transport_retries": a.transport_retries,
+            "second_looks": a.second_looks,
+            "cache_hits": a.cache_hits,
+            "tokens": {"prompt": self.usage.prompt_tokens,
+                       "completion": self.usage.completion_tokens,
+                       "total": self.usage.total_tokens,
+                       "cached_prompt": self.usage.cached_prompt_tokens},
+            "wall_seconds": round(self.seconds, 3),
+        }  # fmt: skip
 
 
 def iter_jobs(
@@ -164,17 +195,30 @@ def run_batch(
     *,
     published: str | date | None = None,
     on_result: Callable[[dict[str, Any]], None] | None = None,
+    on_start: Callable[[int, int], None] | None = None,
 ) -> BatchSummary:
     """Extract every input into JSONL ``output`` (a path resumes; a stream just writes).
+
+    Documents run ``extractor.concurrency`` at a time (:meth:`~llm_extract.Extractor.
+    extract_many`); each line is written whole, in the order documents finish.
+    ``on_start(to_run, already_done)`` is called once the inputs are read, ``on_result(row)``
+    after each line is written.
 
     Bad input stops here before any extraction: a bad ``published``, an unusable output file
     (:class:`~llm_extract.errors.OutputFileError`), or two documents sharing an id.
     """
     parse_published(published)
+    hooks = _Hooks(on_result, on_start)
     if isinstance(output, Path):
         with open_output(output) as (stream, done):
-            return _run(extractor, inputs, stream, done, published, on_result)
-    return _run(extractor, inputs, output, set(), published, on_result)
+            return _run(extractor, inputs, stream, done, published, hooks)
+    return _run(extractor, inputs, output, set(), published, hooks)
+
+
+@dataclass
+class _Hooks:
+    on_result: Callable[[dict[str, Any]], None] | None
+    on_start: Callable[[int, int], None] | None
 
 
 def _run(
@@ -183,48 +227,62 @@ def _run(
     stream: IO[str],
     done: set[tuple[str, str]],
     published: str | date | None,
-    on_result: Callable[[dict[str, Any]], None] | None,
+    hooks: _Hooks,
 ) -> BatchSummary:
+    started = time.perf_counter()
     summary = BatchSummary()
     jobs = unique_jobs(iter_jobs(inputs, published=published, max_chars=extractor.max_chars))
+    todo: list[Job] = []
     for job in jobs:
         if job.document and (job.document_id, job.document.sha256) in done:
             summary.skipped += 1
-            continue
-        row = _run_job(extractor, job)
-        _write_line(stream, row)
-        if row["status"] == "ok":
-            summary.ok += 1
-            summary.usage.add(Usage.model_validate(row["usage"]))
-        elif row["status"] == "partial":
-            summary.failed += 1
-            summary.usage.add(Usage.model_validate(row["usage"]))
-            failed = [c["index"] for c in row["failed_chunks"]]
-            summary.failures.append(f"{job.source}: chunks {failed} of {row['chunks']} failed")
         else:
-            summary.failed += 1
-            summary.failures.append(f"{job.source}: {row['error']['message']}")
-        if on_result:
-            on_result(row)
+            todo.append(job)
+    if hooks.on_start:
+        hooks.on_start(len(todo), summary.skipped)
+
+    def emit(job: Job, row: dict[str, Any]) -> None:
+        _write_line(stream, row)
+        summary.count(row, job.source)
+        summary.seconds = time.perf_counter() - started
+        if hooks.on_result:
+            hooks.on_result(row)
+
+    runnable: list[Job] = []
+
+    def items() -> Iterator[tuple[Document, str | date | None]]:
+        # Read lazily, so an unreadable input's line lands where the input is (in order when
+        # documents run one at a time).
+        for job in todo:
+            if job.error is not None or job.document is None:
+                error = describe(job.error or InputError("unreadable"))
+                emit(job, {**_head(job), "status": "error", "error": error})
+            else:
+                runnable.append(job)
+                yield job.document, job.published
+
+    # An error that is no one document's (bad key, no server) leaves extract_many at once:
+    # every further document would fail the same way. Lines already written stay.
+    for outcome in extractor.extract_many(items()):
+        job = runnable[outcome.index]
+        if outcome.error is not None or outcome.result is None:
+            error = describe(outcome.error or InputError("unreadable"))
+            emit(job, {**_head(job), "status": "error", "error": error})
+        else:
+            # "partial": some chunks failed. Their records are kept; a rerun retries it.
+            result = outcome.result
+            status = "ok" if result.complete else "partial"
+            emit(job, {**_head(job), "status": status, **result.to_json_dict()})
+    summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _run_job(extractor: Extractor, job: Job) -> dict[str, Any]:
-    head: dict[str, Any] = {
+def _head(job: Job) -> dict[str, Any]:
+    return {
         "document_id": job.document_id,
         "source": job.source,
         "sha256": job.document.sha256 if job.document else None,
     }
-    if job.error is not None or job.document is None:
-        return {**head, "status": "error", "error": describe(job.error or InputError("unreadable"))}
-    try:
-        result = extractor.extract(job.document, published=job.published)
-    except PER_DOCUMENT_ERRORS as e:
-        return {**head, "status": "error", "error": describe(e)}
-    except BackendError:
-        raise  # the endpoint itself is unusable: every further document would fail the same way
-    # "partial": some chunks failed. Their records are kept, and a rerun retries the document.
-    return {**head, "status": "ok" if result.complete else "partial", **result.to_json_dict()}
 
 
 def _write_line(stream: IO[str], row: dict[str, Any]) -> None:

@@ -15,12 +15,12 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
 from llm_extract.backends import resolve_backend
-from llm_extract.batch import run_batch
+from llm_extract.cli_corpus import EXIT_PARTIAL, run_corpus
 from llm_extract.documents import DEFAULT_MAX_CHARS, Document
 from llm_extract.errors import LlmExtractError
 from llm_extract.evaluation import (
@@ -32,7 +32,7 @@ from llm_extract.evaluation import (
 )
 from llm_extract.extractor import DEFAULT_SCHEMA, Extractor
 from llm_extract.schemas import load_schema, shipped_schemas
-from llm_extract.settings import environ
+from llm_extract.settings import ExtractorSettings, default_cache_path, environ
 
 app = typer.Typer(
     help="Turn news text into validated, source-grounded event records.",
@@ -45,7 +45,6 @@ app.add_typer(schemas_app, name="schemas")
 convert_app = typer.Typer(help="Convert gold data from other sources to llm-extract's gold JSONL.")
 app.add_typer(convert_app, name="convert")
 
-EXIT_PARTIAL = 5
 
 SchemaOpt = Annotated[
     str, typer.Option("--schema", "-s", help="Shipped schema name or path/to/file.py:Class.")
@@ -62,6 +61,7 @@ StrategyOpt = Annotated[
         "find-fill for the embedded model)."
     ),
 ]
+_D = ExtractorSettings()  # the defaults, shown in --help (the settings own them)
 BackendOpt = Annotated[
     str | None, typer.Option(help="Backend name: openai or embedded (default: by settings).")
 ]
@@ -113,8 +113,14 @@ def extract(
     base_url: BaseUrlOpt = None,
     api_key: ApiKeyOpt = None,
     backend: BackendOpt = None,
-    validation_retries: Annotated[int, typer.Option(help="Re-asks after invalid output.")] = 2,
-    transport_retries: Annotated[int, typer.Option(help="Resends after 429/5xx/timeouts.")] = 4,
+    validation_retries: Annotated[
+        int | None,
+        typer.Option(help=f"Re-asks after invalid output [default: {_D.validation_retries}]."),
+    ] = None,
+    transport_retries: Annotated[
+        int | None,
+        typer.Option(help=f"Resends after 429/5xx/timeouts [default: {_D.transport_retries}]."),
+    ] = None,
     timeout: Annotated[
         float | None,
         typer.Option(
@@ -122,8 +128,13 @@ def extract(
             "(default: 120 for endpoints, 600 for the embedded model)."
         ),
     ] = None,
-    max_tokens: Annotated[int, typer.Option(help="Answer length limit in tokens.")] = 2048,
-    max_chars: Annotated[int, typer.Option(help="Refuse documents longer than this.")] = 60_000,
+    max_tokens: Annotated[
+        int | None, typer.Option(help=f"Answer length limit in tokens [default: {_D.max_tokens}].")
+    ] = None,
+    max_chars: Annotated[
+        int | None,
+        typer.Option(help=f"Refuse documents longer than this [default: {_D.max_chars}]."),
+    ] = None,
     chunk_chars: Annotated[
         int | None,
         typer.Option(
@@ -145,26 +156,44 @@ def extract(
             "same settings give the same records."
         ),
     ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            help="Requests in flight at once on the endpoint, shared by all documents, "
+            f"chunks and retries [default: {_D.concurrency}; the embedded model serves 1]."
+        ),
+    ] = None,
+    cache: Annotated[
+        Path | None,
+        typer.Option(help="Response cache file (SQLite; default with -o: in the cache dir)."),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Send every request (no response cache).")
+    ] = False,
+    retry_wait: Annotated[
+        float | None, typer.Option(help="First transport-retry backoff in seconds (default 1).")
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")
+    ] = False,
 ) -> None:
-    """Extract event records. One file prints a JSON result; several (or -o) write JSONL."""
+    """Extract event records. One file prints a JSON result; several (or -o) write JSONL.
+
+    Runs with -o use the response cache (--no-cache, --cache PATH, LLM_EXTRACT_CACHE) and write
+    a run summary beside the output (events.jsonl -> events.summary.json).
+    """
     try:
-        extractor = Extractor(
-            schema,
-            backend=backend,
-            model=model,
-            base_url=base_url,
-            api_key=api_key,
-            template=template,
-            strategy=strategy,
-            validation_retries=validation_retries,
-            transport_retries=transport_retries,
-            timeout=timeout,
-            max_tokens=max_tokens,
-            max_chars=max_chars,
-            chunk_chars=chunk_chars,
-            record=record,
-            replay=replay,
-        )
+        cache_file = None
+        if output is not None and not no_cache and record is None and replay is None:
+            cache_file = cache or default_cache_path()
+        settings = ExtractorSettings.from_env(
+            schema=schema, backend=backend, model=model, base_url=base_url, api_key=api_key,
+            template=template, strategy=strategy, validation_retries=validation_retries,
+            transport_retries=transport_retries, retry_wait=retry_wait, timeout=timeout,
+            max_tokens=max_tokens, max_chars=max_chars, chunk_chars=chunk_chars,
+            concurrency=concurrency, cache=cache_file, record=record, replay=replay,
+        )  # fmt: skip
+        extractor = Extractor.from_settings(settings)
         if replay is not None:
             _note(f"Replaying {replay} for {extractor.backend.model}: nothing is sent.")
         else:
@@ -178,7 +207,7 @@ def extract(
             ):
                 _extract_one(extractor, files[0], published)
             else:
-                _extract_many(extractor, files, output, published)
+                run_corpus(extractor, files, output, published, quiet=quiet)
     except LlmExtractError as e:
         _fail(e)
 
@@ -217,35 +246,6 @@ def _extract_one(extractor: Extractor, file: str, published: str | None) -> None
         )
     typer.echo(json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False))
     if not result.complete:
-        raise typer.Exit(EXIT_PARTIAL)
-
-
-def _extract_many(
-    extractor: Extractor, files: list[str], output: Path | None, published: str | None
-) -> None:
-    started = time.perf_counter()
-
-    def progress(row: dict[str, Any]) -> None:
-        if row["status"] in ("ok", "partial"):
-            failed = (
-                f", {len(row['failed_chunks'])} chunk(s) FAILED" if row["failed_chunks"] else ""
-            )
-            _note(
-                f"{row['status']:<8}{row['source']}: {len(row['records'])} record(s), "
-                f"{row['seconds']:.1f}s{failed}"
-            )
-        else:
-            _note(f"failed {row['source']}: {row['error']['message']}")
-
-    summary = run_batch(
-        extractor, files, output or sys.stdout, published=published, on_result=progress
-    )
-    _note(
-        f"{summary.ok} ok, {summary.failed} failed, {summary.skipped} already done; "
-        f"{summary.usage.total_tokens} tokens; {time.perf_counter() - started:.1f}s."
-    )
-    if summary.failed:
-        _note("Failed documents are kept in the output with their errors; rerun to retry them.")
         raise typer.Exit(EXIT_PARTIAL)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator, Generator, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -15,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from tenacity import Retrying
 
-from llm_extract import recording
+from llm_extract import recording, wire
 from llm_extract.backends import Backend, resolve_backend
+from llm_extract.cache import ResponseCache
 from llm_extract.chunking import Chunk, combine
+from llm_extract.concurrent import ManyItem, Outcome, run_many
 from llm_extract.context import ExtractionContext, extraction_context
 from llm_extract.documents import DEFAULT_MAX_CHARS, Document, parse_published
 from llm_extract.errors import (
@@ -28,9 +31,11 @@ from llm_extract.errors import (
     RequestRejectedError,
     TransportRetriesExhaustedError,
 )
+from llm_extract.limiter import gate_for
 from llm_extract.result import ExtractionResult
 from llm_extract.schema_kit import dates_from_evidence
 from llm_extract.schemas import Schema, load_schema
+from llm_extract.settings import DEFAULT_CONCURRENCY, ExtractorSettings
 from llm_extract.strategies import Strategy, resolve_strategy
 from llm_extract.templates import PromptTemplate
 from llm_extract.transport import (
@@ -51,6 +56,8 @@ from llm_extract.validate import (
 if TYPE_CHECKING:
     import openai
     from pydantic import BaseModel
+
+    from llm_extract.wire import ClientT
 
 DEFAULT_SCHEMA = "conflict_events"
 _CHARS_PER_TOKEN = 4  # rough, for refusing clearly-too-long prompts before sending them
@@ -79,9 +86,16 @@ class Extractor:
         chunk_chars: documents longer than this are extracted in chunks of whole sentences
             (default: the backend's ``chunk_chars``); ``chunk_overlap`` sentences repeat
             between neighbours; up to ``chunk_concurrency`` pieces are in flight at once.
+        concurrency: requests in flight at once on this endpoint, shared by every document,
+            chunk, pass and retry (:meth:`extract_many` runs this many documents at once); the
+            backend may cap it (the embedded model serves one at a time).
+        cache: a SQLite response cache file (see :mod:`llm_extract.cache`); default none.
+        retry_wait: the first transport-retry backoff, in seconds.
         record: save every exchange to this YAML file (written on :meth:`close`).
         replay: answer every request from this recording, sending nothing; a request it
             does not hold raises :class:`~llm_extract.RecordingMissError` saying what changed.
+        settings: an :class:`~llm_extract.ExtractorSettings` to build from instead of the
+            arguments above (see :meth:`from_settings`).
     """
 
     def __init__(
@@ -96,6 +110,7 @@ class Extractor:
         strategy: str | Strategy | None = None,
         validation_retries: int = DEFAULT_VALIDATION_RETRIES,
         transport_retries: int | Retrying = DEFAULT_TRANSPORT_RETRIES,
+        retry_wait: float = 1.0,
         timeout: float | None = None,
         max_tokens: int = 2048,
         temperature: float = 0.0,
@@ -103,11 +118,40 @@ class Extractor:
         chunk_chars: int | None = None,
         chunk_overlap: int = 1,
         chunk_concurrency: int = 4,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        cache: str | Path | None = None,
         record: str | Path | None = None,
         replay: str | Path | None = None,
+        settings: ExtractorSettings | None = None,
         **backend_options: Any,
     ) -> None:
-        self._recording = recording.for_extractor(record, replay)
+        if settings is None:
+            settings = ExtractorSettings(
+                schema=schema, backend=backend if isinstance(backend, str) else None,
+                model=model, base_url=base_url, api_key=api_key, template=_text(template),
+                strategy=strategy if isinstance(strategy, str) else None,
+                validation_retries=validation_retries,
+                transport_retries=transport_retries
+                if isinstance(transport_retries, int) else DEFAULT_TRANSPORT_RETRIES,
+                retry_wait=retry_wait, timeout=timeout, max_tokens=max_tokens,
+                temperature=temperature, max_chars=max_chars, chunk_chars=chunk_chars,
+                chunk_overlap=chunk_overlap, chunk_concurrency=chunk_concurrency,
+                concurrency=concurrency, cache=_text(cache), record=_text(record),
+                replay=_text(replay),
+            )  # fmt: skip
+        else:
+            schema, backend, strategy = settings.schema, settings.backend, settings.strategy
+            transport_retries = settings.transport_retries
+        #: The plain settings this extractor was built from (picklable; objects passed in
+        #: instead of names, such as a Backend instance or a Retrying, are not in it).
+        self.settings = s = settings
+        self._recording = recording.for_extractor(s.record, s.replay)
+        validation_retries, timeout, chunk_overlap = (
+            s.validation_retries,
+            s.timeout,
+            s.chunk_overlap,
+        )
+        chunk_concurrency = s.chunk_concurrency
         if validation_retries < 0:
             raise ConfigError("validation_retries must be 0 or more.")
         if timeout is not None and not timeout > 0:  # `not >` also catches NaN
@@ -116,23 +160,23 @@ class Extractor:
                 "Pass --timeout / timeout= in seconds, e.g. 120, or leave it out for the default.",
             )
         self.schema: Schema = load_schema(schema)
-        self.template = PromptTemplate.load(template or self.schema.prompt_template)
+        self.template = PromptTemplate.load(s.template or self.schema.prompt_template)
         self.template.check(self.schema)  # template mistakes fail here, before any API call
         self.backend = resolve_backend(
-            backend, model=model, base_url=base_url, api_key=api_key, **backend_options
+            backend, model=s.model, base_url=s.base_url, api_key=s.api_key, **backend_options
         )
         self.strategy = resolve_strategy(strategy, self.backend)
         self.validation_retries = validation_retries
         self.transport_policy = (
             transport_retries
             if isinstance(transport_retries, Retrying)
-            else transport_retrying(transport_retries)
+            else transport_retrying(transport_retries, initial_wait=s.retry_wait)
         )
         self.timeout = timeout or self.backend.default_timeout
-        self.max_tokens = max_tokens
-        self.temperature = temperature
-        self.max_chars = max_chars
-        self.chunk_chars = chunk_chars or self.backend.chunk_chars
+        self.max_tokens = s.max_tokens
+        self.temperature = s.temperature
+        self.max_chars = s.max_chars
+        self.chunk_chars = s.chunk_chars or self.backend.chunk_chars
         if self.chunk_chars < 200 or chunk_overlap < 0 or chunk_concurrency < 1:
             raise ConfigError(
                 "chunk_chars must be at least 200, chunk_overlap 0 or more, chunk_concurrency 1+."
@@ -144,6 +188,16 @@ class Extractor:
         # The recording each client was built for (the plugin's active one changes per test).
         self._client_via: recording.Recording | None = None
         self._async_client_via: recording.Recording | None = None
+        cap = self.backend.max_concurrency
+        self.concurrency = min(s.concurrency, cap) if cap else s.concurrency
+        #: The endpoint's request limit, shared with every extractor on it in this process.
+        self.gate = gate_for(self.backend.endpoint, self.concurrency)
+        self.cache = ResponseCache(s.cache) if s.cache else None
+
+    @classmethod
+    def from_settings(cls, settings: ExtractorSettings, **backend_options: Any) -> Extractor:
+        """The extractor ``settings`` describe (e.g. a copy unpickled in a worker process)."""
+        return cls(settings=settings, **backend_options)
 
     # --- public API ----------------------------------------------------------------------
 
@@ -198,6 +252,50 @@ class Extractor:
         seconds = time.perf_counter() - started
         return combine(doc, pieces, list(outcomes), seconds, self.strategy.merge)
 
+    def extract_many(
+        self,
+        docs: Iterable[ManyItem],
+        *,
+        published: str | date | None = None,
+        concurrency: int | None = None,
+    ) -> Generator[Outcome, None, None]:
+        """Extract many documents at once, yielding each :class:`~llm_extract.Outcome` as it
+        finishes (not in input order: ``outcome.index`` is the input's position).
+
+        ``docs``: documents or texts, or ``(doc, published)`` pairs. Up to ``concurrency``
+        (default: the extractor's) documents run at once, and all their requests share the
+        endpoint's limit. A document that fails yields an outcome with its ``error``; an error
+        that would fail every document (a bad key, no server) is raised at once.
+        """
+        if concurrency is not None:
+            self.gate = gate_for(self.backend.endpoint, concurrency)
+            self.concurrency = concurrency
+        parse_published(published)
+        self._ensure_client()
+        yield from run_many(
+            lambda doc, pub: self.extract(doc, published=pub),
+            docs,
+            workers=self.concurrency,
+            published=published,
+            to_document=lambda doc: self._document(doc, None),
+        )
+
+    async def aextract_many(
+        self,
+        docs: Iterable[ManyItem],
+        *,
+        published: str | date | None = None,
+        concurrency: int | None = None,
+    ) -> AsyncIterator[Outcome]:
+        """Async :meth:`extract_many`: an async iterator of outcomes as they finish (the
+        documents run on worker threads, so the event loop is never blocked)."""
+        outcomes = self.extract_many(docs, published=published, concurrency=concurrency)
+        try:
+            while (outcome := await asyncio.to_thread(next, outcomes, None)) is not None:
+                yield outcome
+        finally:
+            outcomes.close()
+
     def extract_file(
         self, path: str | Path, *, published: str | date | None = None
     ) -> ExtractionResult:
@@ -247,20 +345,27 @@ class Extractor:
     def _ensure_client(self) -> None:
         via = self._recording or recording.active()
         if self._client is None or via is not self._client_via:
-            self._client = (
+            client = (
                 via.client(self.backend, self.timeout) if via else self.backend.client(self.timeout)
             )
+            self._client = self._layered(client, via)
             self._client_via = via
 
     def _ensure_async_client(self) -> None:
         via = self._recording or recording.active()
         if self._async_client is None or via is not self._async_client_via:
-            self._async_client = (
+            client = (
                 via.async_client(self.backend, self.timeout)
                 if via
                 else self.backend.async_client(self.timeout)
             )
+            self._async_client = self._layered(client, via)
             self._async_client_via = via
+
+    def _layered(self, client: ClientT, via: recording.Recording | None) -> ClientT:
+        # A recording answers (or records) every request itself: no cache in between.
+        cache = self.cache if via is None else None
+        return wire.layered(client, self.gate, cache, self.backend.endpoint)
 
     def _extract_one(self, doc: Document, pub: date | None, *, whole: bool) -> ExtractionResult:
         messages = self._messages(doc, pub)
@@ -268,7 +373,11 @@ class Extractor:
         log = CallLog()
         create = patch_create(
             with_transport_retries(
-                self._client.chat.completions.create, self.transport_policy, log, self._where()
+                self._client.chat.completions.create,
+                self.transport_policy,
+                log,
+                self._where(),
+                self.gate.paused_for,
             ),
             self.backend.mode,
         )
@@ -296,6 +405,7 @@ class Extractor:
                 self.transport_policy,
                 log,
                 self._where(),
+                self.gate.paused_for,
             ),
             self.backend.mode,
         )
@@ -392,6 +502,10 @@ class Extractor:
             return f"{self.backend.model} replayed from {via.path}"
         label, url = self.backend.label or self.backend.model, self.backend.base_url
         return label if url in label else f"{label} ({url})"
+
+
+def _text(value: str | Path | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _is_whole(pieces: list[Chunk], doc: Document) -> bool:

@@ -51,6 +51,8 @@ class Attempts(BaseModel):
     validation_errors: list[str] = Field(default_factory=list)
     second_looks: int = 0
     second_look_reasons: list[str] = Field(default_factory=list)
+    #: Answers taken from the response cache (not sent, not in ``requests`` or usage).
+    cache_hits: int = 0
 
     def add(self, other: Attempts) -> None:
         """Count another extraction's attempts in (chunks of one document)."""
@@ -60,6 +62,7 @@ class Attempts(BaseModel):
         self.validation_errors += other.validation_errors
         self.second_looks += other.second_looks
         self.second_look_reasons += other.second_look_reasons
+        self.cache_hits += other.cache_hits
 
 
 class ChunkFailure(BaseModel):

@@ -1,12 +1,15 @@
 """Schema registry: a shipped name or ``path.py:Class`` resolves to a record model.
 
-Shipped schemas are plain files, loaded the same way as a user's, so adding one needs no change
-to the package: a file in ``schemas/`` whose ``SCHEMA`` names its record class.
+Shipped schemas are plain files, so adding one needs no change to the package: a file in
+``schemas/`` whose ``SCHEMA`` names its record class. They import as
+``llm_extract.schema_modules.<name>`` (importable anywhere, so records pickle); a user's
+``path.py:Class`` loads under a private module name.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.util
 import sys
 from dataclasses import dataclass
@@ -16,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
+from llm_extract import schema_modules
 from llm_extract.errors import SchemaError
 from llm_extract.resources import resource_dir
 from llm_extract.schema_kit import Cue, EventRecord
@@ -72,7 +76,7 @@ def load_schema(spec: str | type[BaseModel]) -> Schema:
 def _load_schema_spec(spec: str) -> Schema:
     shipped = shipped_schemas()
     if spec in shipped:
-        module = _import_file(shipped[spec])
+        module = _import_shipped(spec, shipped[spec])
         record = getattr(module, "SCHEMA", None)
         if not (isinstance(record, type) and issubclass(record, BaseModel)):
             raise SchemaError(f"Schema file {shipped[spec]} has no SCHEMA = <pydantic model>.")
@@ -103,6 +107,17 @@ def _load_schema_spec(spec: str) -> Schema:
     if not (isinstance(record, type) and issubclass(record, BaseModel)):
         raise SchemaError(f"{spec} is not a pydantic model class.", "Subclass pydantic.BaseModel.")
     return _wrap(class_name, record)
+
+
+def _import_shipped(name: str, path: Path) -> Any:
+    """A shipped schema as the module ``llm_extract.schema_modules.<name>`` (so it pickles)."""
+    try:
+        return importlib.import_module(f"{schema_modules.__name__}.{name}")
+    except Exception as e:
+        raise SchemaError(
+            f"Importing schema file {path} failed: {type(e).__name__}: {e}.",
+            "Fix the error in that file (run `python` on it to see the traceback).",
+        ) from e
 
 
 def _import_file(path: Path) -> Any:

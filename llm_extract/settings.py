@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from llm_extract.documents import DEFAULT_MAX_CHARS
 from llm_extract.errors import ConfigError
 from llm_extract.transport import DEFAULT_TRANSPORT_RETRIES
@@ -25,7 +27,7 @@ from llm_extract.validate import DEFAULT_VALIDATION_RETRIES
 
 DEFAULT_SCHEMA = "conflict_events"
 #: Requests in flight per endpoint when none is asked for.
-DEFAULT_CONCURRENCY = 8
+DEFAULT_CONCURRENCY = 4
 _OFF = {"0", "off", "no", "false", "none"}
 
 
@@ -66,7 +68,9 @@ class ExtractorSettings:
             a server's Retry-After wins).
     """
 
-    schema: str = DEFAULT_SCHEMA
+    #: A shipped name, ``path.py:Class``, or a record class (it pickles by reference: shipped
+    #: schemas and installed modules import anywhere).
+    schema: str | type[BaseModel] = DEFAULT_SCHEMA
     backend: str | None = None
     model: str | None = None
     base_url: str | None = None

@@ -65,7 +65,12 @@ class CallLog:
     last_content: str | None = None
 
     def received(self, response: Any) -> None:
-        self.usage.add(getattr(response, "usage", None))
+        if getattr(response, "llm_extract_cached", False):  # see llm_extract.wire
+            # Answered by the response cache: nothing was sent, no tokens were spent.
+            self.attempts.requests -= 1
+            self.attempts.cache_hits += 1
+        else:
+            self.usage.add(getattr(response, "usage", None))
         try:
             self.last_content = str(response.choices[0].message.content)
         except (AttributeError, IndexError, TypeError):
@@ -85,7 +90,11 @@ def is_transient(exc: BaseException) -> bool:
 def retry_after_seconds(exc: BaseException | None) -> float | None:
     """The server's Retry-After (seconds or HTTP date; OpenAI also sends retry-after-ms)."""
     response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
+    return retry_after_in(getattr(response, "headers", None))
+
+
+def retry_after_in(headers: Any) -> float | None:
+    """Retry-After (or retry-after-ms) from response headers, in seconds; None if absent."""
     if not headers:
         return None
     if ms := headers.get("retry-after-ms"):
@@ -178,16 +187,30 @@ def _as_async(policy: Retrying) -> AsyncRetrying:
 
 
 def with_transport_retries(
-    create: Callable[..., Any], policy: Retrying, log: CallLog, where: str
+    create: Callable[..., Any],
+    policy: Retrying,
+    log: CallLog,
+    where: str,
+    paused: Callable[[], float] = lambda: 0.0,
 ) -> Callable[..., Any]:
-    """Wrap a sync ``create`` with the transport loop; errors come out translated."""
+    """Wrap a sync ``create`` with the transport loop; errors come out translated.
+
+    ``paused`` says how long the endpoint's shared 429 pause still lasts; each try waits it
+    out first (with the policy's sleep)."""
 
     def call(*args: Any, **kwargs: Any) -> Any:
+        hinted = False  # the last try's own Retry-After was waited out already
         try:
             for attempt in policy.copy(reraise=True):
                 with attempt:
+                    if not hinted and (wait := paused()) > 0:
+                        policy.sleep(wait)
                     _count(log, attempt.retry_state)
-                    response = _checked(create(*args, **kwargs))
+                    try:
+                        response = _checked(create(*args, **kwargs))
+                    except Exception as e:
+                        hinted = retry_after_seconds(e) is not None
+                        raise
         except Exception as exc:
             raise translate(exc, where, log) from exc
         log.received(response)
@@ -197,16 +220,27 @@ def with_transport_retries(
 
 
 def with_async_transport_retries(
-    create: Callable[..., Awaitable[Any]], policy: Retrying, log: CallLog, where: str
+    create: Callable[..., Awaitable[Any]],
+    policy: Retrying,
+    log: CallLog,
+    where: str,
+    paused: Callable[[], float] = lambda: 0.0,
 ) -> Callable[..., Awaitable[Any]]:
     """Async twin of :func:`with_transport_retries`."""
 
     async def call(*args: Any, **kwargs: Any) -> Any:
+        hinted = False
         try:
             async for attempt in _as_async(policy):
                 with attempt:
+                    if not hinted and (wait := paused()) > 0:
+                        await asyncio.sleep(wait)
                     _count(log, attempt.retry_state)
-                    response = _checked(await create(*args, **kwargs))
+                    try:
+                        response = _checked(await create(*args, **kwargs))
+                    except Exception as e:
+                        hinted = retry_after_seconds(e) is not None
+                        raise
         except Exception as exc:
             raise translate(exc, where, log) from exc
         log.received(response)

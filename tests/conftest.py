@@ -17,7 +17,7 @@ import pytest
 import vcr as vcrpy
 from tenacity import Retrying
 
-from llm_extract import transport_retrying
+from llm_extract import limiter, transport_retrying
 from llm_extract.backends.model_files import MODEL_NAME
 from tests.fakes import FakeBackend, FakeServer
 
@@ -76,6 +76,9 @@ def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
                 "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):  # fmt: skip
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LLM_EXTRACT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("LLM_EXTRACT_CACHE", raising=False)
+    # Endpoint gates are per process: no test inherits another's limit or 429 pause.
+    monkeypatch.setattr(limiter, "_gates", {})
 
 
 @pytest.fixture(autouse=True)
@@ -144,7 +147,7 @@ def no_wait() -> Retrying:
     return fast_retrying(4)
 
 
-def fast_retrying(retries: int, sleeps: list[float] | None = None) -> Retrying:
+def fast_retrying(retries: int, sleeps: list[float] | None = None, **_: Any) -> Retrying:
     return transport_retrying(
         retries, sleep=(sleeps.append if sleeps is not None else lambda s: None)
     )

@@ -33,7 +33,8 @@ def make_inputs(tmp_path: Path) -> list[Path]:
 
 def test_bad_documents_do_not_stop_the_run_and_rerun_resumes(tmp_path: Path) -> None:
     server = FakeServer()
-    ex = Extractor(backend=FakeBackend(server), transport_retries=fast_retrying(0))
+    # One document at a time: the queued answers go to the documents in input order.
+    ex = Extractor(backend=FakeBackend(server), transport_retries=fast_retrying(0), concurrency=1)
     out = tmp_path / "out.jsonl"
     server.enqueue(conflict_answer())  # a.txt
     server.enqueue(conflict_answer(evidence=[7]))  # c.txt: fails validation 3 times

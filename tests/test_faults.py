@@ -223,7 +223,9 @@ def test_batch_goes_on_after_a_dropped_connection(
 ) -> None:
     fake.enqueue(raises=DropConnection()).enqueue(raises=DropConnection()).enqueue(ANSWER)
     out = tmp_path / "out.jsonl"
-    res = cli(server, *docs(tmp_path), "-o", str(out), "--transport-retries", "1")
+    # One document at a time: the queued faults go to the first document.
+    args = ("-o", str(out), "--transport-retries", "1", "--concurrency", "1")
+    res = cli(server, *docs(tmp_path), *args)
     assert res.exit_code == 5, res.stderr
     assert [r["status"] for r in rows(out)] == ["error", "ok"]
     assert rows(out)[0]["error"]["type"] == "ConnectionDroppedError"

@@ -32,6 +32,8 @@ class Backend(ABC):
     default_timeout: float = 120.0
     #: A short description for messages ("embedded Qwen2.5-Coder-1.5B on CPU").
     label: str = ""
+    #: The most requests the server can usefully take at once (None: no limit of its own).
+    max_concurrency: int | None = None
 
     @property
     @abstractmethod
@@ -42,6 +44,12 @@ class Backend(ABC):
     @abstractmethod
     def base_url(self) -> str:
         """Where requests go."""
+
+    @property
+    def endpoint(self) -> str:
+        """Who answers: the key of the shared request limit and of the response cache (the
+        base URL; a local server that changes port each run names its model instead)."""
+        return self.base_url
 
     @abstractmethod
     def client(self, timeout: float) -> openai.OpenAI:

@@ -35,6 +35,8 @@ class EmbeddedBackend(Backend):
     default_strategy = "find-fill"
     # On 2 CPU cores a long chunk with a full answer legitimately takes minutes.
     default_timeout = 600.0
+    # llama.cpp runs with one slot (n_parallel = 1): more requests would only queue there.
+    max_concurrency = 1
 
     def __init__(
         self,
@@ -59,6 +61,10 @@ class EmbeddedBackend(Backend):
     @property
     def model(self) -> str:
         return self._model
+
+    @property
+    def endpoint(self) -> str:
+        return f"embedded:{self._model}"  # not base_url: that starts the server
 
     @property
     def base_url(self) -> str:

@@ -19,8 +19,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from llm_extract.backends.model_files import cache_dir
-from llm_extract.settings import environ
+from llm_extract.settings import cache_dir, environ
 
 log = logging.getLogger("llm_extract")
 _DISABLE = "LLM_EXTRACT_NO_PROMPT_CACHE"

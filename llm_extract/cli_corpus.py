@@ -1,0 +1,190 @@
+"""The CLI's corpus run (``extract -o``, or several inputs): progress on stderr and the summary.
+
+Progress: a rich bar when stderr is a terminal (documents done / failed / cached, records,
+tokens, rate, ETA), else a plain line every :data:`PLAIN_EVERY` seconds plus one line per failed
+document; nothing with ``--quiet``. The run summary is printed at the end and, with ``-o``,
+written beside the output as ``<output stem>.summary.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from llm_extract.batch import BatchSummary, run_batch
+from llm_extract.extractor import Extractor
+
+EXIT_PARTIAL = 5
+#: Seconds between plain progress lines when stderr is not a terminal.
+PLAIN_EVERY = 10.0
+
+
+def summary_path(output: Path) -> Path:
+    """Where the run summary of ``output`` goes: ``events.jsonl`` -> ``events.summary.json``."""
+    return output.with_name(f"{output.stem}.summary.json")
+
+
+class Reporter:
+    """Counts results as they arrive; subclasses show them."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.done = self.failed = self.cached = self.records = self.tokens = 0
+        self.started = time.perf_counter()
+
+    def start(self, to_run: int, already_done: int) -> None:
+        self.total = to_run
+
+    def result(self, row: dict[str, Any]) -> None:
+        self.done += 1
+        if row["status"] == "error":
+            self.failed += 1
+        else:
+            self.records += len(row["records"])
+            self.tokens += int(row["usage"]["total_tokens"])
+            attempts = row["attempts"]
+            if attempts.get("cache_hits") and not attempts.get("requests"):
+                self.cached += 1
+            if row["status"] == "partial":
+                self.failed += 1
+        self.show(row)
+
+    def show(self, row: dict[str, Any]) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def line(self) -> str:
+        seconds = time.perf_counter() - self.started
+        rate = self.done / seconds if seconds > 0 else 0.0
+        left = (self.total - self.done) / rate if rate > 0 else 0.0
+        return (
+            f"{self.done}/{self.total} documents ({self.failed} failed, {self.cached} cached), "
+            f"{self.records} records, {self.tokens} tokens, {rate:.1f} docs/s, "
+            f"ETA {left:.0f}s"
+        )
+
+
+class PlainReporter(Reporter):
+    """One line per failed document, and a progress line every ``every`` seconds."""
+
+    def __init__(self, every: float = PLAIN_EVERY) -> None:
+        super().__init__()
+        self.every = every
+        self.last = time.perf_counter()
+
+    def show(self, row: dict[str, Any]) -> None:
+        if row["status"] == "error":
+            typer.echo(f"failed {row['source']}: {row['error']['message']}", err=True)
+        elif row["status"] == "partial":
+            chunks = len(row["failed_chunks"])
+            typer.echo(f"partial {row['source']}: {chunks} chunk(s) FAILED", err=True)
+        now = time.perf_counter()
+        if now - self.last >= self.every:
+            self.last = now
+            typer.echo(self.line(), err=True)
+
+
+class BarReporter(Reporter):
+    """A rich progress bar on stderr."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.progress = Progress(
+            TextColumn("[bold]extract"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[stats]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self.task = self.progress.add_task("extract", total=None, stats="")
+        self.progress.start()
+
+    def start(self, to_run: int, already_done: int) -> None:
+        super().start(to_run, already_done)
+        self.progress.update(self.task, total=to_run)
+
+    def show(self, row: dict[str, Any]) -> None:
+        seconds = time.perf_counter() - self.started
+        stats = (
+            f"failed {self.failed} cached {self.cached} records {self.records} "
+            f"tokens {self.tokens} {self.done / max(seconds, 1e-9):.1f}/s"
+        )
+        self.progress.update(self.task, completed=self.done, stats=stats)
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def reporter_for(quiet: bool) -> Reporter:
+    if quiet:
+        return Reporter()
+    return BarReporter() if sys.stderr.isatty() else PlainReporter()
+
+
+def run_corpus(
+    extractor: Extractor,
+    files: list[str],
+    output: Path | None,
+    published: str | None,
+    *,
+    quiet: bool = False,
+) -> None:
+    """Run ``files`` into ``output`` (JSONL; stdout when None), then report and exit."""
+    reporter = reporter_for(quiet)
+    try:
+        summary = run_batch(
+            extractor,
+            files,
+            output or sys.stdout,
+            published=published,
+            on_result=reporter.result,
+            on_start=reporter.start,
+        )
+    finally:
+        reporter.close()
+    _finish(summary, output, quiet)
+
+
+def _finish(summary: BatchSummary, output: Path | None, quiet: bool) -> None:
+    data = summary.to_json_dict()
+    if output is not None:
+        target = summary_path(output)
+        target.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    if not quiet:
+        tokens = data["tokens"]
+        typer.echo(
+            f"{summary.ok} ok, {summary.failed} failed, {summary.skipped} already done; "
+            f"{summary.records} records; {data['requests']} requests, {data['cache_hits']} "
+            f"cache hits, {data['validation_reasks']} validation re-asks, "
+            f"{data['transport_retries']} transport retries; {tokens['total']} tokens "
+            f"({tokens['prompt']} prompt, {tokens['completion']} completion, "
+            f"{tokens['cached_prompt']} cached); {summary.seconds:.1f}s.",
+            err=True,
+        )
+    if summary.failed:
+        if not quiet:
+            typer.echo(
+                "Failed documents are kept in the output with their errors; rerun to retry them.",
+                err=True,
+            )
+        raise typer.Exit(EXIT_PARTIAL)

@@ -1,0 +1,102 @@
+"""Many documents at once: a bounded pool of document workers yielding outcomes as they finish.
+
+The real limit on requests in flight is the endpoint's gate (:mod:`llm_extract.limiter`); this
+pool keeps ``workers`` documents started, taking the next input only when one finishes (so with
+one worker documents run strictly in input order). A per-document failure becomes an
+:class:`Outcome` with its error; any other error (a bad key, an unreachable endpoint) stops the
+run at once and is raised to the caller, after the outcomes already yielded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from llm_extract.documents import Document
+from llm_extract.errors import (
+    ExtractionFailedError,
+    InputError,
+    LlmExtractError,
+    RequestRejectedError,
+    TransportRetriesExhaustedError,
+)
+from llm_extract.result import ExtractionResult
+
+# Errors about one document: report them and go on. Others (bad key, no server) stop the run.
+# A connection dropped on every try is a TransportRetriesExhaustedError (ConnectionDroppedError):
+# one document's problem. A refused connection or unknown host is EndpointUnreachableError.
+PER_DOCUMENT_ERRORS = (
+    InputError,
+    ExtractionFailedError,
+    RequestRejectedError,
+    TransportRetriesExhaustedError,
+)
+
+Published = str | date | None
+#: What :meth:`~llm_extract.Extractor.extract_many` takes: a document or text, optionally
+#: paired with its publication date.
+ManyItem = Document | str | tuple[Document | str, Published]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One input's end: ``result`` (records, maybe partial) or ``error`` (a failure)."""
+
+    #: Position of the input in the iterable given (outcomes arrive in completion order).
+    index: int
+    document: Document | None
+    published: Published = None
+    result: ExtractionResult | None = None
+    error: LlmExtractError | None = None
+
+    @property
+    def document_id(self) -> str | None:
+        return self.document.id if self.document else None
+
+
+def run_many(
+    extract: Callable[[Document, Published], ExtractionResult],
+    items: Iterable[ManyItem],
+    *,
+    workers: int,
+    published: Published,
+    to_document: Callable[[Document | str], Document],
+) -> Iterator[Outcome]:
+    """Run ``extract`` over ``items`` on ``workers`` threads, yielding as each finishes."""
+    pool = ThreadPoolExecutor(max(workers, 1), thread_name_prefix="llm-extract")
+    pending: dict[Future[ExtractionResult], Outcome] = {}
+    source = enumerate(items)
+    try:
+        while True:
+            for index, item in source:
+                doc, pub = item if isinstance(item, tuple) else (item, published)
+                try:
+                    document = to_document(doc)
+                except PER_DOCUMENT_ERRORS as e:
+                    yield Outcome(index, None, pub, error=e)
+                    continue
+                pending[pool.submit(extract, document, pub)] = Outcome(index, document, pub)
+                if len(pending) >= workers:  # inputs are read as workers free up
+                    break
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield _finished(pending.pop(future), future)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _finished(started: Outcome, future: Future[ExtractionResult]) -> Outcome:
+    try:
+        result = future.result()
+    except PER_DOCUMENT_ERRORS as e:
+        return _with(started, error=e)
+    return _with(started, result=result)
+
+
+def _with(started: Outcome, **changes: Any) -> Outcome:
+    return Outcome(started.index, started.document, started.published, **changes)
