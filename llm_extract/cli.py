@@ -194,7 +194,9 @@ def extract(
             concurrency=concurrency, cache=cache_file, record=record, replay=replay,
         )  # fmt: skip
         extractor = Extractor.from_settings(settings)
-        if replay is not None:
+        if quiet:
+            pass
+        elif replay is not None:
             _note(f"Replaying {replay} for {extractor.backend.model}: nothing is sent.")
         else:
             _announce(extractor)

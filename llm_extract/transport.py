@@ -142,7 +142,8 @@ def transport_retrying(
     return Retrying(
         stop=stop_after_attempt(retries + 1),
         wait=wait_retry_after(
-            wait_exponential_jitter(initial=initial_wait, max=max_wait), max_wait
+            wait_exponential_jitter(multiplier=initial_wait, max=max_wait, jitter=initial_wait),
+            max_wait,
         ),
         retry=retry_if_exception(is_transient),
         before_sleep=lambda state: announce_long_wait(state, retries),

@@ -1,0 +1,228 @@
+"""Corpus runs (issue 10): settings that travel, one request limit per endpoint shared by every
+document, a shared 429 pause, results as they complete, and the response cache."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pickle
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from llm_extract import (
+    AuthenticationError,
+    Extractor,
+    ExtractorSettings,
+    Outcome,
+    ResponseCache,
+    run_batch,
+)
+from llm_extract.testing.replay_server import ReplayServer, answers_from_cassette
+from tests.conftest import ROOT, SEED, conflict_answer, fast_retrying
+from tests.fakes import FakeBackend, FakeServer, LoopbackServer
+
+SEED_ANSWERS = answers_from_cassette(ROOT / "cassettes/test_wire/test_seed_article_real.yaml")
+PUBLISHED = "2019-08-21"
+GOOD = "Syrian regime forces took full control of Khan Sheikhoun on Wednesday."
+
+
+def seed_docs(n: int, tag: str = "") -> list[tuple[str, str]]:
+    text = SEED.read_text(encoding="utf-8")
+    return [(f"{text}\n\nCopy {i}{tag}.", PUBLISHED) for i in range(n)]
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in path.read_text().splitlines()]
+
+
+# --- settings that travel ----------------------------------------------------------------
+
+
+def test_settings_and_records_pickle(fake: FakeServer) -> None:
+    settings = ExtractorSettings(base_url="http://127.0.0.1:9/v1", model="m", concurrency=16)
+    assert pickle.loads(pickle.dumps(settings)) == settings
+    extractor = Extractor.from_settings(settings)
+    assert extractor.settings == settings and extractor.concurrency == 16
+    assert extractor.backend.base_url == "http://127.0.0.1:9/v1"
+    # A record of a shipped schema is an instance of an importable class: it pickles.
+    fake.enqueue(conflict_answer())
+    result = Extractor(backend=FakeBackend(fake)).extract(GOOD, published=PUBLISHED)
+    record = result.records[0]
+    assert type(record).__module__ == "llm_extract.schema_modules.conflict_events"
+    again = pickle.loads(pickle.dumps(record))
+    assert again == record and type(again) is type(record)
+    assert pickle.loads(pickle.dumps(result)).records == result.records
+
+
+def test_settings_from_env_and_masked_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
+    s = ExtractorSettings.from_env(model="m", concurrency=None)
+    assert (s.base_url, s.api_key, s.concurrency) == ("http://127.0.0.1:9/v1", "sk-secret", 4)
+    assert s.as_dict()["api_key"] == "***"
+    with pytest.raises(Exception, match="concurrency must be 1 or more"):
+        ExtractorSettings(concurrency=0)
+
+
+# --- the shared limit --------------------------------------------------------------------
+
+
+def test_one_limit_shared_by_documents_and_chunks() -> None:
+    # Long documents (3 chunks each) and short ones, 6 documents at once, 3 requests at once.
+    long_text = " ".join(f"Sentence number {i} says nothing of note here." for i in range(40))
+    docs = [long_text + f" End {i}." for i in range(3)] + [f"Short {i}." for i in range(3)]
+    with ReplayServer(SEED_ANSWERS, latency=0.05) as srv:
+        ex = Extractor(base_url=srv.url, model="m", chunk_chars=600, concurrency=3)
+        outcomes = list(ex.extract_many(docs, concurrency=3))
+        assert srv.stats()["peak_in_flight"] == 3 == ex.gate.peak
+    assert sorted(o.index for o in outcomes) == list(range(6))
+    assert all(isinstance(o, Outcome) and o.document is not None for o in outcomes)
+
+
+def test_results_arrive_as_they_complete_sync_and_async() -> None:
+    with ReplayServer(SEED_ANSWERS) as srv:
+        ex = Extractor(base_url=srv.url, model="m", concurrency=4)
+        sync = list(ex.extract_many(seed_docs(6)))
+
+        async def collect() -> list[Outcome]:
+            return [o async for o in ex.aextract_many(seed_docs(6, "b"))]
+
+        both = sync + asyncio.run(collect())
+    assert all(o.result is not None and o.result.records for o in both)
+    assert sorted(o.index for o in both) == sorted(list(range(6)) * 2)
+
+
+def test_a_429_with_retry_after_pauses_every_worker() -> None:
+    fake, times = FakeServer(), []
+    handler = fake.handler
+
+    def timed(request: Any) -> Any:
+        times.append(time.monotonic())
+        time.sleep(0.02)
+        return handler(request)
+
+    fake.handler = timed  # type: ignore[method-assign]
+    fake.responder = lambda body: conflict_answer()
+    fake.enqueue(status=429, headers={"retry-after-ms": "400"})  # the very first request
+    with LoopbackServer(fake) as srv:
+        ex = Extractor(base_url=srv.url, model="m", concurrency=4, retry_wait=0.0)
+        docs = [f"{GOOD} Copy {i}." for i in range(12)]
+        outcomes = list(ex.extract_many(docs, published=PUBLISHED))
+    assert all(o.result is not None for o in outcomes) and ex.gate.pauses == 1
+    during = [round(t - times[0], 3) for t in times[1:] if t - times[0] < 0.35]
+    # Only requests already on their way when the 429 came back (at most the 3 other
+    # workers') land inside the pause: no worker starts a new one. One shared backoff.
+    assert len(during) <= 3, during
+    assert len(times) == 13
+
+
+# --- per-document failures and fatal errors ----------------------------------------------
+
+
+def test_permanent_validation_failure_ends_as_a_line_and_others_finish(tmp_path: Path) -> None:
+    fake = FakeServer()
+    fake.responder = lambda body: (
+        conflict_answer(evidence=[7])  # evidence out of range: never valid
+        if "ALWAYS-BAD" in json.dumps(body)
+        else conflict_answer()
+    )
+    docs = tmp_path / "docs.jsonl"
+    rows = [{"id": f"d{i}", "text": GOOD + (" ALWAYS-BAD." if i == 2 else f" N{i}.")}
+            for i in range(8)]  # fmt: skip
+    docs.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    ex = Extractor(backend=FakeBackend(fake), concurrency=4, validation_retries=2)
+    out = tmp_path / "out.jsonl"
+    summary = run_batch(ex, [docs], out, published=PUBLISHED)
+    by_id = {r["document_id"]: r for r in lines(out)}
+    assert sorted(by_id) == [f"d{i}" for i in range(8)] and len(lines(out)) == 8
+    assert by_id["d2"]["status"] == "error"
+    assert by_id["d2"]["error"]["attempts"]["validation_reasks"] == 2
+    assert (summary.ok, summary.failed) == (7, 1)
+    assert summary.to_json_dict()["validation_reasks"] == 2
+
+
+def test_auth_error_stops_the_run_and_keeps_what_was_written(tmp_path: Path) -> None:
+    fake, lock, count = FakeServer(), threading.Lock(), [0]
+
+    def answer(body: dict[str, Any]) -> Any:
+        with lock:
+            count[0] += 1
+            return conflict_answer() if count[0] <= 3 else 401
+
+    fake.responder = answer
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps({"id": f"d{i}", "text": f"{GOOD} N{i}."}) + "\n"
+                            for i in range(40)))  # fmt: skip
+    ex = Extractor(backend=FakeBackend(fake), concurrency=1, transport_retries=fast_retrying(0))
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(AuthenticationError, match="rejected the API key"):
+        run_batch(ex, [docs], out, published=PUBLISHED)
+    written = lines(out)
+    assert [r["status"] for r in written] == ["ok"] * 3
+    assert count[0] < 40  # stopped at once, not after every document
+
+
+# --- the response cache ------------------------------------------------------------------
+
+
+def test_cache_second_run_sends_nothing_and_a_change_resends_only_it(tmp_path: Path) -> None:
+    cache = tmp_path / "responses.sqlite"
+    docs = tmp_path / "docs.jsonl"
+    text = SEED.read_text(encoding="utf-8")
+    rows = [{"id": f"d{i}", "text": f"{text}\n\nCopy {i}.", "published": PUBLISHED}
+            for i in range(6)]  # fmt: skip
+    docs.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with ReplayServer(SEED_ANSWERS, cache_path=cache) as srv:
+        ex = Extractor(base_url=srv.url, model="m", concurrency=4, cache=cache)
+        first = run_batch(ex, [docs], tmp_path / "one.jsonl")
+        sent = srv.stats()["requests"]
+        assert first.ok == 6 and sent == 6 and len(ResponseCache(cache)) == 6
+        # Same corpus, new output file: every answer comes from the cache.
+        again = run_batch(ex, [docs], tmp_path / "two.jsonl")
+        assert again.ok == 6 and srv.stats()["requests"] == sent
+        data = again.to_json_dict()
+        assert (data["requests"], data["cache_hits"], data["tokens"]["total"]) == (0, 6, 0)
+        assert [r["records"] for r in lines(tmp_path / "two.jsonl")] == [
+            r["records"] for r in lines(tmp_path / "one.jsonl")
+        ]
+        # One document edited: exactly its request is sent again.
+        rows[3]["text"] += " Edited."
+        docs.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        third = run_batch(ex, [docs], tmp_path / "three.jsonl")
+        assert third.ok == 6 and srv.stats()["requests"] == sent + 1
+        assert srv.stats()["billed_while_cached"] == 0
+
+
+def test_cli_run_writes_summary_and_uses_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from llm_extract.cli import app
+
+    docs = tmp_path / "docs.jsonl"
+    text = SEED.read_text(encoding="utf-8")
+    docs.write_text("".join(json.dumps({"id": f"d{i}", "text": f"{text}\n\nCopy {i}."}) + "\n"
+                            for i in range(5)))  # fmt: skip
+    monkeypatch.setenv("LLM_EXTRACT_CACHE", str(tmp_path / "c.sqlite"))
+    with ReplayServer(SEED_ANSWERS) as srv:
+        wire = ["--base-url", srv.url, "--model", "m", "--published", PUBLISHED]
+        for name in ("a", "b"):
+            out = tmp_path / f"{name}.jsonl"
+            res = CliRunner().invoke(
+                app, ["extract", str(docs), "-o", str(out), "--concurrency", "8", *wire]
+            )
+            assert res.exit_code == 0, res.stderr
+            summary = json.loads((tmp_path / f"{name}.summary.json").read_text())
+            assert summary["documents"] == {"ok": 5, "partial": 0, "failed": 0, "skipped": 0}
+        assert srv.stats()["requests"] == 5  # the second run came from the cache
+    assert (summary["requests"], summary["cache_hits"]) == (0, 5)
+    assert "5 ok, 0 failed, 0 already done" in res.stderr and "5 cache hits" in res.stderr
+    quiet = CliRunner().invoke(
+        app, ["extract", str(docs), "-o", str(tmp_path / "q.jsonl"), "--quiet", *wire]
+    )
+    assert quiet.exit_code == 0 and quiet.stderr.strip() == ""  # and the server is gone
