@@ -11,8 +11,9 @@ or duplicating a record. Readers take the last line per ``document_id``. The out
 checked and locked before the first document (see :mod:`llm_extract.output_file`).
 
 Inputs are text files, folders of ``*.txt``, or ``.jsonl`` files of ``{"id", "text",
-"published"}`` objects. They are all read before extraction starts: two different documents
-with one id are refused (naming both lines), and a document given twice is extracted once.
+"published"}`` objects (any other keys are carried to the output line as ``metadata``). They are
+all read before extraction starts: two different documents with one id are refused (naming both
+lines), and a document given twice is extracted once.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from llm_extract.extractor import Extractor
 
 logger = logging.getLogger(__name__)
+_DOCUMENT_KEYS = frozenset({"id", "text", "published"})
 
 
 @dataclass
@@ -50,6 +52,8 @@ class Job:
     error: LlmExtractError | None = None
     #: What the id stands for: the text's sha256, or for an unreadable input its raw line/path.
     content: str = ""
+    #: A JSONL line's other keys, carried through to its output line as ``metadata``.
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.content:
@@ -158,7 +162,8 @@ def _jsonl_jobs(path: Path, published: str | date | None, max_chars: int) -> Ite
         except InputError as e:
             yield Job(doc_id, where, error=e)
             continue
-        yield Job(doc_id, where, doc, row.get("published") or published)
+        extra = {k: v for k, v in row.items() if k not in _DOCUMENT_KEYS}
+        yield Job(doc_id, where, doc, row.get("published") or published, metadata=extra)
 
 
 def unique_jobs(jobs: Iterable[Job]) -> list[Job]:
@@ -278,11 +283,12 @@ def _run(
 
 
 def _head(job: Job) -> dict[str, Any]:
-    return {
+    head = {
         "document_id": job.document_id,
         "source": job.source,
         "sha256": job.document.sha256 if job.document else None,
     }
+    return {**head, "metadata": job.metadata} if job.metadata else head
 
 
 def _write_line(stream: IO[str], row: dict[str, Any]) -> None:

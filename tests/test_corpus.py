@@ -194,7 +194,7 @@ def test_cache_second_run_sends_nothing_and_a_change_resends_only_it(tmp_path: P
         docs.write_text("".join(json.dumps(r) + "\n" for r in rows))
         third = run_batch(ex, [docs], tmp_path / "three.jsonl")
         assert third.ok == 6 and srv.stats()["requests"] == sent + 1
-        assert srv.stats()["billed_while_cached"] == 0
+        assert srv.stats()["sent_while_cached"] == 0
 
 
 def test_cli_run_writes_summary_and_uses_the_cache(

@@ -12,8 +12,10 @@ Fault kinds (``faults={"429": 0.05, ...}``, probabilities summing to at most 1):
 seconds), ``reset`` (TCP reset, no answer), ``truncated`` (half a JSON body), ``non_json`` (a
 200 with an HTML page).
 
-``served`` counts good answers per fingerprint ("billed"); given ``cache_path``, an answer
-billed for a request the response cache already held is counted in ``billed_while_cached``.
+``served`` counts good answers per fingerprint ("billed"); given ``cache_path``, a request that
+arrives although the response cache already holds its answer is counted in
+``sent_while_cached`` (a client with a working cache never sends one; a request sent before the
+answer was cached, such as one abandoned after a timeout and answered late, does not count).
 
 Run standalone: ``python -m llm_extract.testing.replay_server CASSETTE --latency 0.5`` prints
 its base URL, then serves until killed.
@@ -89,10 +91,10 @@ class ReplayServer:
         self.in_flight = self.peak_in_flight = 0
         self.fault_counts: Counter[str] = Counter()
         self.served: Counter[str] = Counter()
-        self.billed_while_cached = 0
+        self.sent_while_cached = 0
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.httpd = _QuietServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
         self.httpd.request_queue_size = 1024
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
@@ -116,7 +118,7 @@ class ReplayServer:
                 "faults": dict(self.fault_counts),
                 "peak_in_flight": self.peak_in_flight,
                 "billed_twice": sum(n - 1 for n in self.served.values() if n > 1),
-                "billed_while_cached": self.billed_while_cached,
+                "sent_while_cached": self.sent_while_cached,
             }
 
     # --- one request -----------------------------------------------------------------------
@@ -127,8 +129,10 @@ class ReplayServer:
             digest = fingerprint(body).digest
         except (ValueError, TypeError):
             digest = hashlib.sha256(body).hexdigest()
+        cached = self._cached(digest)
         with self._lock:
             self.requests += 1
+            self.sent_while_cached += cached
             n = self._seen[digest]
             self._seen[digest] += 1
         roll = int(hashlib.sha256(f"{self.seed}:{digest}:{n}".encode()).hexdigest()[:8], 16)
@@ -142,10 +146,8 @@ class ReplayServer:
         return digest, None
 
     def answer_for(self, digest: str) -> bytes:
-        cached = self._cached(digest)
         with self._lock:
             self.served[digest] += 1
-            self.billed_while_cached += cached
         return self.answers[int(digest[:8], 16) % len(self.answers)]
 
     def _cached(self, digest: str) -> bool:
@@ -162,6 +164,11 @@ class ReplayServer:
         except sqlite3.Error:
             return False
         return row is not None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that timed out or was killed resets its connection: expected here
 
 
 def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
