@@ -4,15 +4,43 @@ reconciles exactly by id."""
 
 from __future__ import annotations
 
+import os
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 from llm_extract import Extractor, run_batch
 from llm_extract.testing.replay_server import SOAK_FAULTS, ReplayServer, answers_from_cassette
-from llm_extract.testing.soak import cli_args, forked, make_corpus, reconcile, run_with_kills
+from llm_extract.testing.soak import cli_args, make_corpus, reconcile, run_with_kills
 from tests.conftest import ROOT, SEED
 
 ANSWERS = answers_from_cassette(ROOT / "cassettes/test_wire/test_seed_article_real.yaml")
+
+
+def forked(argv: list[str]) -> Callable[[], int]:
+    """A starter for ``run_with_kills`` that forks this process to run the CLI with ``argv``
+    (no interpreter start-up, so the test stays fast; POSIX only)."""
+
+    def start() -> int:
+        pid = os.fork()
+        if pid == 0:  # the child: run the command, never return into the caller's code
+            code = 1
+            try:
+                from llm_extract.cli import app
+
+                app(argv, standalone_mode=False)
+                code = 0
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else 1
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        return pid
+
+    return start
+
+
 CLEAN = {"lost": 0, "unknown": 0, "duplicate_ok": 0, "broken_lines": 0, "partial": 0}
 
 

@@ -86,30 +86,6 @@ def cli_command(args: list[str]) -> list[str]:
     return [sys.executable, "-c", "from llm_extract.cli import main; main()", *args]
 
 
-def forked(argv: list[str]) -> Callable[[], int]:
-    """A starter for :func:`run_with_kills` that forks this process to run the CLI with
-    ``argv`` (no interpreter start-up, so tests stay fast; POSIX only). Returns the pid."""
-
-    def start() -> int:
-        pid = os.fork()
-        if pid == 0:  # the child: run the command, never return into the caller's code
-            code = 1
-            try:
-                from llm_extract.cli import app
-
-                app(argv, standalone_mode=False)
-                code = 0
-            except SystemExit as e:
-                code = e.code if isinstance(e.code, int) else 1
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
-        return pid
-
-    return start
-
-
 def spawned(command: list[str], env: dict[str, str] | None = None) -> Callable[[], int]:
     """A starter for :func:`run_with_kills` that runs ``command`` as a new process."""
 
