@@ -9,13 +9,14 @@ run at once and is raised to the caller, after the outcomes already yielded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from llm_extract.documents import Document
+from llm_extract.documents import Document, parse_published
 from llm_extract.errors import (
     ExtractionFailedError,
     InputError,
@@ -24,6 +25,9 @@ from llm_extract.errors import (
     TransportRetriesExhaustedError,
 )
 from llm_extract.result import ExtractionResult
+
+if TYPE_CHECKING:
+    from llm_extract.extractor import Extractor
 
 # Errors about one document: report them and go on. Others (bad key, no server) stop the run.
 # A connection dropped on every try is a TransportRetriesExhaustedError (ConnectionDroppedError):
@@ -55,6 +59,54 @@ class Outcome:
     @property
     def document_id(self) -> str | None:
         return self.document.id if self.document else None
+
+
+def extract_many(
+    extractor: Extractor,
+    docs: Iterable[ManyItem],
+    *,
+    published: Published = None,
+    concurrency: int | None = None,
+) -> Generator[Outcome, None, None]:
+    """Extract many documents at once, yielding each :class:`Outcome` as it finishes (not in
+    input order: ``outcome.index`` is the input's position).
+
+    ``docs``: documents or texts, or ``(doc, published)`` pairs. Up to ``concurrency`` (default:
+    the extractor's; given, it becomes the extractor's) documents run at once, and all their
+    requests share the endpoint's limit. A document that fails yields an outcome with its
+    ``error``; an error that would fail every document (a bad key, no server) is raised at once.
+    """
+    if concurrency is not None:
+        extractor.set_concurrency(concurrency)
+    parse_published(published)
+    yield from run_many(
+        lambda doc, pub: extractor.extract(doc, published=pub),
+        docs,
+        workers=extractor.concurrency,
+        published=published,
+        to_document=lambda doc: (
+            doc
+            if isinstance(doc, Document)
+            else Document.from_text(doc, max_chars=extractor.max_chars)
+        ),
+    )
+
+
+async def aextract_many(
+    extractor: Extractor,
+    docs: Iterable[ManyItem],
+    *,
+    published: Published = None,
+    concurrency: int | None = None,
+) -> AsyncIterator[Outcome]:
+    """Async :func:`extract_many`: outcomes as they finish (the documents run on worker
+    threads, so the event loop is never blocked)."""
+    outcomes = extract_many(extractor, docs, published=published, concurrency=concurrency)
+    try:
+        while (outcome := await asyncio.to_thread(next, outcomes, None)) is not None:
+            yield outcome
+    finally:
+        outcomes.close()
 
 
 def run_many(

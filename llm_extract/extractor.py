@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from tenacity import Retrying
 
-from llm_extract import recording, wire
+from llm_extract import concurrent, recording
 from llm_extract.backends import Backend, resolve_backend
 from llm_extract.cache import ResponseCache
 from llm_extract.chunking import Chunk, combine
-from llm_extract.concurrent import ManyItem, Outcome, run_many
+from llm_extract.clients import Clients
+from llm_extract.concurrent import ManyItem, Outcome
 from llm_extract.context import ExtractionContext, extraction_context
 from llm_extract.documents import DEFAULT_MAX_CHARS, Document, parse_published
 from llm_extract.errors import (
@@ -54,10 +55,7 @@ from llm_extract.validate import (
 )
 
 if TYPE_CHECKING:
-    import openai
     from pydantic import BaseModel
-
-    from llm_extract.wire import ClientT
 
 DEFAULT_SCHEMA = "conflict_events"
 _CHARS_PER_TOKEN = 4  # rough, for refusing clearly-too-long prompts before sending them
@@ -145,20 +143,7 @@ class Extractor:
         #: The plain settings this extractor was built from (picklable; objects passed in
         #: instead of names, such as a Backend instance or a Retrying, are not in it).
         self.settings = s = settings
-        self._recording = recording.for_extractor(s.record, s.replay)
-        validation_retries, timeout, chunk_overlap = (
-            s.validation_retries,
-            s.timeout,
-            s.chunk_overlap,
-        )
-        chunk_concurrency = s.chunk_concurrency
-        if validation_retries < 0:
-            raise ConfigError("validation_retries must be 0 or more.")
-        if timeout is not None and not timeout > 0:  # `not >` also catches NaN
-            raise ConfigError(
-                f"The timeout must be more than 0 seconds, not {timeout:g}.",
-                "Pass --timeout / timeout= in seconds, e.g. 120, or leave it out for the default.",
-            )
+        own_recording = recording.for_extractor(s.record, s.replay)
         self.schema: Schema = load_schema(schema)
         self.template = PromptTemplate.load(s.template or self.schema.prompt_template)
         self.template.check(self.schema)  # template mistakes fail here, before any API call
@@ -166,33 +151,27 @@ class Extractor:
             backend, model=s.model, base_url=s.base_url, api_key=s.api_key, **backend_options
         )
         self.strategy = resolve_strategy(strategy, self.backend)
-        self.validation_retries = validation_retries
+        self.validation_retries = s.validation_retries
         self.transport_policy = (
             transport_retries
             if isinstance(transport_retries, Retrying)
             else transport_retrying(transport_retries, initial_wait=s.retry_wait)
         )
-        self.timeout = timeout or self.backend.default_timeout
+        self.timeout = s.timeout or self.backend.default_timeout
         self.max_tokens = s.max_tokens
         self.temperature = s.temperature
         self.max_chars = s.max_chars
         self.chunk_chars = s.chunk_chars or self.backend.chunk_chars
-        if self.chunk_chars < 200 or chunk_overlap < 0 or chunk_concurrency < 1:
-            raise ConfigError(
-                "chunk_chars must be at least 200, chunk_overlap 0 or more, chunk_concurrency 1+."
-            )
-        self.chunk_overlap = chunk_overlap
-        self.chunk_concurrency = chunk_concurrency
-        self._client: openai.OpenAI | None = None
-        self._async_client: openai.AsyncOpenAI | None = None
-        # The recording each client was built for (the plugin's active one changes per test).
-        self._client_via: recording.Recording | None = None
-        self._async_client_via: recording.Recording | None = None
+        if self.chunk_chars < 200:
+            raise ConfigError("chunk_chars must be at least 200.")
+        self.chunk_overlap = s.chunk_overlap
+        self.chunk_concurrency = s.chunk_concurrency
         cap = self.backend.max_concurrency
         self.concurrency = min(s.concurrency, cap) if cap else s.concurrency
         #: The endpoint's request limit, shared with every extractor on it in this process.
         self.gate = gate_for(self.backend.endpoint, self.concurrency)
         self.cache = ResponseCache(s.cache) if s.cache else None
+        self._clients = Clients(self.backend, self.timeout, own_recording, self.gate, self.cache)
 
     @classmethod
     def from_settings(cls, settings: ExtractorSettings, **backend_options: Any) -> Extractor:
@@ -215,7 +194,6 @@ class Extractor:
         :mod:`llm_extract.strategies`).
         """
         doc, pub = self._document(text, document_id), parse_published(published)
-        self._ensure_client()
         pieces = self.plan(doc)
         if _is_whole(pieces, doc):
             return self._extract_one(doc, pub, whole=True)
@@ -234,7 +212,6 @@ class Extractor:
     ) -> ExtractionResult:
         """Async :meth:`extract` (the pieces of a document run concurrently)."""
         doc, pub = self._document(text, document_id), parse_published(published)
-        self._ensure_async_client()
         pieces = self.plan(doc)
         if _is_whole(pieces, doc):
             return await self._aextract_one(doc, pub, whole=True)
@@ -260,41 +237,23 @@ class Extractor:
         concurrency: int | None = None,
     ) -> Generator[Outcome, None, None]:
         """Extract many documents at once, yielding each :class:`~llm_extract.Outcome` as it
-        finishes (not in input order: ``outcome.index`` is the input's position).
+        finishes; see :func:`llm_extract.concurrent.extract_many`."""
+        return concurrent.extract_many(self, docs, published=published, concurrency=concurrency)
 
-        ``docs``: documents or texts, or ``(doc, published)`` pairs. Up to ``concurrency``
-        (default: the extractor's) documents run at once, and all their requests share the
-        endpoint's limit. A document that fails yields an outcome with its ``error``; an error
-        that would fail every document (a bad key, no server) is raised at once.
-        """
-        if concurrency is not None:
-            self.gate = gate_for(self.backend.endpoint, concurrency)
-            self.concurrency = concurrency
-        parse_published(published)
-        self._ensure_client()
-        yield from run_many(
-            lambda doc, pub: self.extract(doc, published=pub),
-            docs,
-            workers=self.concurrency,
-            published=published,
-            to_document=lambda doc: self._document(doc, None),
-        )
-
-    async def aextract_many(
+    def aextract_many(
         self,
         docs: Iterable[ManyItem],
         *,
         published: str | date | None = None,
         concurrency: int | None = None,
     ) -> AsyncIterator[Outcome]:
-        """Async :meth:`extract_many`: an async iterator of outcomes as they finish (the
-        documents run on worker threads, so the event loop is never blocked)."""
-        outcomes = self.extract_many(docs, published=published, concurrency=concurrency)
-        try:
-            while (outcome := await asyncio.to_thread(next, outcomes, None)) is not None:
-                yield outcome
-        finally:
-            outcomes.close()
+        """Async :meth:`extract_many`; see :func:`llm_extract.concurrent.aextract_many`."""
+        return concurrent.aextract_many(self, docs, published=published, concurrency=concurrency)
+
+    def set_concurrency(self, concurrency: int) -> None:
+        """Requests in flight on this endpoint (for every extractor on it in this process)."""
+        self.concurrency = concurrency
+        self.gate = self._clients.gate = gate_for(self.backend.endpoint, concurrency)
 
     def extract_file(
         self, path: str | Path, *, published: str | date | None = None
@@ -320,18 +279,11 @@ class Extractor:
     def close(self) -> None:
         """Close HTTP clients (the shared embedded server stays up for the process) and write
         the ``record=`` file."""
-        if self._client is not None:
-            self._client.close()
-        self._client = None
-        self._async_client = None
-        if self._recording is not None:
-            self._recording.save()
+        self._clients.close()
         self.backend.close()
 
     async def aclose(self) -> None:
-        if self._async_client is not None:
-            await self._async_client.close()
-        self._async_client = None
+        await self._clients.aclose()
         self.close()
 
     def __enter__(self) -> Extractor:
@@ -342,41 +294,15 @@ class Extractor:
 
     # --- steps -----------------------------------------------------------------------------
 
-    def _ensure_client(self) -> None:
-        via = self._recording or recording.active()
-        if self._client is None or via is not self._client_via:
-            client = (
-                via.client(self.backend, self.timeout) if via else self.backend.client(self.timeout)
-            )
-            self._client = self._layered(client, via)
-            self._client_via = via
-
-    def _ensure_async_client(self) -> None:
-        via = self._recording or recording.active()
-        if self._async_client is None or via is not self._async_client_via:
-            client = (
-                via.async_client(self.backend, self.timeout)
-                if via
-                else self.backend.async_client(self.timeout)
-            )
-            self._async_client = self._layered(client, via)
-            self._async_client_via = via
-
-    def _layered(self, client: ClientT, via: recording.Recording | None) -> ClientT:
-        # A recording answers (or records) every request itself: no cache in between.
-        cache = self.cache if via is None else None
-        return wire.layered(client, self.gate, cache, self.backend.endpoint)
-
     def _extract_one(self, doc: Document, pub: date | None, *, whole: bool) -> ExtractionResult:
         messages = self._messages(doc, pub)
-        assert self._client is not None
         log = CallLog()
         create = patch_create(
             with_transport_retries(
-                self._client.chat.completions.create,
+                self._clients.sync().chat.completions.create,
                 self.transport_policy,
                 log,
-                self._where(),
+                self._clients.where(),
                 self.gate.paused_for,
             ),
             self.backend.mode,
@@ -397,14 +323,13 @@ class Extractor:
         self, doc: Document, pub: date | None, *, whole: bool
     ) -> ExtractionResult:
         messages = self._messages(doc, pub)
-        assert self._async_client is not None
         log = CallLog()
         create = patch_create(
             with_async_transport_retries(
-                self._async_client.chat.completions.create,
+                self._clients.async_().chat.completions.create,
                 self.transport_policy,
                 log,
-                self._where(),
+                self._clients.where(),
                 self.gate.paused_for,
             ),
             self.backend.mode,
@@ -495,13 +420,6 @@ class Extractor:
             attempts=log.attempts,
             seconds=round(seconds, 3),
         )
-
-    def _where(self) -> str:
-        via = self._recording or recording.active()
-        if via is not None and not via.sends:  # the backend's URL may start a server
-            return f"{self.backend.model} replayed from {via.path}"
-        label, url = self.backend.label or self.backend.model, self.backend.base_url
-        return label if url in label else f"{label} ({url})"
 
 
 def _text(value: str | Path | None) -> str | None:

@@ -100,6 +100,15 @@ class ExtractorSettings:
             )
         if not self.retry_wait >= 0:
             raise ConfigError("retry_wait must be 0 seconds or more.")
+        if self.validation_retries < 0:
+            raise ConfigError("validation_retries must be 0 or more.")
+        if self.timeout is not None and not self.timeout > 0:  # `not >` also catches NaN
+            raise ConfigError(
+                f"The timeout must be more than 0 seconds, not {self.timeout:g}.",
+                "Pass --timeout / timeout= in seconds, e.g. 120, or leave it out for the default.",
+            )
+        if self.chunk_overlap < 0 or self.chunk_concurrency < 1:
+            raise ConfigError("chunk_overlap must be 0 or more, chunk_concurrency 1 or more.")
 
     @classmethod
     def from_env(cls, **values: Any) -> ExtractorSettings:
