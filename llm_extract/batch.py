@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from llm_extract.documents import Document, parse_published
-from llm_extract.errors import InputError, LlmExtractError, describe
+from llm_extract.errors import InputError, describe
+from llm_extract.inputs import Columns, Job, iter_jobs, unique_jobs
 from llm_extract.output_file import open_output
 from llm_extract.result import Attempts, Usage
 
@@ -38,26 +39,6 @@ if TYPE_CHECKING:
     from llm_extract.extractor import Extractor
 
 logger = logging.getLogger(__name__)
-_DOCUMENT_KEYS = frozenset({"id", "text", "published"})
-
-
-@dataclass
-class Job:
-    """One document to extract, or the error met while reading it."""
-
-    document_id: str
-    source: str
-    document: Document | None = None
-    published: str | date | None = None
-    error: LlmExtractError | None = None
-    #: What the id stands for: the text's sha256, or for an unreadable input its raw line/path.
-    content: str = ""
-    #: A JSONL line's other keys, carried through to its output line as ``metadata``.
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not self.content:
-            self.content = self.document.sha256 if self.document else self.source
 
 
 @dataclass
@@ -116,83 +97,6 @@ class BatchSummary:
         }  # fmt: skip
 
 
-def iter_jobs(
-    inputs: Iterable[str | Path], *, published: str | date | None, max_chars: int
-) -> Iterator[Job]:
-    """Expand files, folders and JSONL inputs into jobs; unreadable ones become error jobs."""
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix in {".txt", ".md"})
-            yield from iter_jobs(files, published=published, max_chars=max_chars)
-        elif path.suffix == ".jsonl":
-            yield from _jsonl_jobs(path, published, max_chars)
-        else:
-            try:
-                doc = Document.from_path(path, max_chars=max_chars)
-                yield Job(doc.id, str(path), doc, published)
-            except InputError as e:
-                yield Job(str(path), str(path), error=e)
-
-
-def _jsonl_jobs(path: Path, published: str | date | None, max_chars: int) -> Iterator[Job]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        yield Job(str(path), str(path), error=InputError(f"Cannot read {path}: {e}.", "Check it."))
-        return
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{n}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            row = {"_error": f"not JSON ({e.msg})"}
-        doc_id = str(row.get("id") or where) if isinstance(row, dict) else where
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            reason = row.get("_error") if isinstance(row, dict) else None
-            yield Job(doc_id, where, content=line, error=InputError(
-                f"{where} is not a document line: {reason or 'no string text field'}.",
-                'Each line must be {"id": ..., "text": ..., "published": "YYYY-MM-DD"}.',
-            ))  # fmt: skip
-            continue
-        try:
-            doc = Document.from_text(row["text"], id=doc_id, source=where, max_chars=max_chars)
-        except InputError as e:
-            yield Job(doc_id, where, error=e)
-            continue
-        extra = {k: v for k, v in row.items() if k not in _DOCUMENT_KEYS}
-        yield Job(doc_id, where, doc, row.get("published") or published, metadata=extra)
-
-
-def unique_jobs(jobs: Iterable[Job]) -> list[Job]:
-    """The jobs, each (id, content) once; two different contents under one id are refused."""
-    first: dict[str, Job] = {}
-    kept: list[Job] = []
-    clashes: dict[str, list[Job]] = {}
-    for job in jobs:
-        seen = first.setdefault(job.document_id, job)
-        if seen is job:
-            kept.append(job)
-        elif seen.content == job.content:
-            logger.warning(
-                "%s repeats %s (id %r, same text): extracting it once.",
-                job.source, seen.source, job.document_id,
-            )  # fmt: skip
-        else:
-            clashes.setdefault(job.document_id, [seen]).append(job)
-    if clashes:
-        doc_id, same = next(iter(clashes.items()))
-        more = f" ({len(clashes) - 1} more id(s) like it)" if len(clashes) > 1 else ""
-        raise InputError(
-            f"Id {doc_id!r} is used by {len(same)} different documents: "
-            f"{', '.join(j.source for j in same)}{more}.",
-            "Give each document its own id (readers keep only the last line per id).",
-        )
-    return kept
-
-
 def run_batch(
     extractor: Extractor,
     inputs: Iterable[str | Path],
@@ -201,19 +105,21 @@ def run_batch(
     published: str | date | None = None,
     on_result: Callable[[dict[str, Any]], None] | None = None,
     on_start: Callable[[int, int], None] | None = None,
+    columns: Columns | None = None,
 ) -> BatchSummary:
     """Extract every input into JSONL ``output`` (a path resumes; a stream just writes).
 
     Documents run ``extractor.concurrency`` at a time (:meth:`~llm_extract.Extractor.
     extract_many`); each line is written whole, in the order documents finish.
     ``on_start(to_run, already_done)`` is called once the inputs are read, ``on_result(row)``
-    after each line is written.
+    after each line is written. ``columns``: the text and id columns of CSV inputs (see
+    :mod:`llm_extract.inputs`).
 
     Bad input stops here before any extraction: a bad ``published``, an unusable output file
     (:class:`~llm_extract.errors.OutputFileError`), or two documents sharing an id.
     """
     parse_published(published)
-    hooks = _Hooks(on_result, on_start)
+    hooks = _Hooks(on_result, on_start, columns or Columns())
     if isinstance(output, Path):
         with open_output(output) as (stream, done):
             return _run(extractor, inputs, stream, done, published, hooks)
@@ -224,6 +130,7 @@ def run_batch(
 class _Hooks:
     on_result: Callable[[dict[str, Any]], None] | None
     on_start: Callable[[int, int], None] | None
+    columns: Columns
 
 
 def _run(
@@ -236,7 +143,9 @@ def _run(
 ) -> BatchSummary:
     started = time.perf_counter()
     summary = BatchSummary()
-    jobs = unique_jobs(iter_jobs(inputs, published=published, max_chars=extractor.max_chars))
+    jobs = unique_jobs(
+        iter_jobs(inputs, published=published, max_chars=extractor.max_chars, columns=hooks.columns)
+    )
     todo: list[Job] = []
     for job in jobs:
         if job.document and (job.document_id, job.document.sha256) in done:

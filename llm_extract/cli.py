@@ -31,6 +31,7 @@ from llm_extract.evaluation import (
     write_gold,
 )
 from llm_extract.extractor import DEFAULT_SCHEMA, Extractor
+from llm_extract.inputs import Columns
 from llm_extract.schemas import load_schema, shipped_schemas
 from llm_extract.settings import ExtractorSettings, default_cache_path, environ
 
@@ -176,6 +177,16 @@ def extract(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")
     ] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="jsonl, csv (one row per record; ACLED columns for conflict_events) or "
+            "parquet (needs pyarrow) [default: from -o's suffix, else jsonl].",
+        ),
+    ] = None,
+    text_column: Annotated[str, typer.Option(help="CSV inputs: the text column.")] = "text",
+    id_column: Annotated[str, typer.Option(help="CSV inputs: the id column.")] = "id",
 ) -> None:
     """Extract event records. One file prints a JSON result; several (or -o) write JSONL.
 
@@ -205,11 +216,15 @@ def extract(
                 len(files) == 1
                 and output is None
                 and not Path(files[0]).is_dir()
-                and not files[0].endswith(".jsonl")
+                and not files[0].endswith((".jsonl", ".csv"))
+                and fmt is None
             ):
                 _extract_one(extractor, files[0], published)
             else:
-                run_corpus(extractor, files, output, published, quiet=quiet)
+                run_corpus(
+                    extractor, files, output, published, quiet=quiet, fmt=fmt,
+                    columns=Columns(text_column, id_column),
+                )  # fmt: skip
     except LlmExtractError as e:
         _fail(e)
 

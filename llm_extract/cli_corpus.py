@@ -26,7 +26,10 @@ from rich.progress import (
 )
 
 from llm_extract.batch import BatchSummary, run_batch
+from llm_extract.errors import ConfigError
 from llm_extract.extractor import Extractor
+from llm_extract.inputs import Columns
+from llm_extract.tables import FORMATS, write_table
 
 EXIT_PARTIAL = 5
 #: Seconds between plain progress lines when stderr is not a terminal.
@@ -141,6 +144,24 @@ def reporter_for(quiet: bool) -> Reporter:
     return BarReporter() if sys.stderr.isatty() else PlainReporter()
 
 
+def outputs(output: Path | None, fmt: str | None) -> tuple[Path | None, Path | None, str]:
+    """(the resumable JSONL, the table file or None, the format) for ``-o`` and ``--format``.
+
+    ``-o events.csv`` (or ``-o events.jsonl --format csv``) writes the table events.csv and
+    keeps the resumable events.jsonl beside it; the format defaults to -o's suffix.
+    """
+    suffix = output.suffix.lstrip(".") if output is not None else ""
+    fmt = (fmt or (suffix if suffix in FORMATS else "jsonl")).lower()
+    if fmt not in FORMATS:
+        raise ConfigError(f"Unknown --format {fmt!r}.", f"Use one of: {', '.join(FORMATS)}.")
+    if fmt == "jsonl":
+        return output, None, fmt
+    if output is None:
+        raise ConfigError(f"--format {fmt} writes a file.", f"Add -o events.{fmt}.")
+    jsonl = output.with_suffix(".jsonl") if suffix in ("csv", "parquet") else output
+    return jsonl, jsonl.with_suffix(f".{fmt}"), fmt
+
+
 def run_corpus(
     extractor: Extractor,
     files: list[str],
@@ -148,21 +169,30 @@ def run_corpus(
     published: str | None,
     *,
     quiet: bool = False,
+    fmt: str | None = None,
+    columns: Columns | None = None,
 ) -> None:
-    """Run ``files`` into ``output`` (JSONL; stdout when None), then report and exit."""
+    """Run ``files`` into ``output`` (JSONL; stdout when None; a table too for csv/parquet),
+    then report and exit."""
+    jsonl, table, fmt = outputs(output, fmt)
     reporter = reporter_for(quiet)
     try:
         summary = run_batch(
             extractor,
             files,
-            output or sys.stdout,
+            jsonl or sys.stdout,
             published=published,
             on_result=reporter.result,
             on_start=reporter.start,
+            columns=columns,
         )
     finally:
         reporter.close()
-    _finish(summary, output, quiet)
+    if jsonl is not None and table is not None:
+        rows = write_table(jsonl, table, fmt)
+        if not quiet:
+            typer.echo(f"{rows} record rows -> {table} (resumable log: {jsonl})", err=True)
+    _finish(summary, jsonl, quiet)
 
 
 def _finish(summary: BatchSummary, output: Path | None, quiet: bool) -> None:

@@ -67,6 +67,39 @@ class EventRecord(BaseModel):
     prompt_context: ClassVar[dict[str, Any]] = {}
     codebook_cues: ClassVar[tuple[Cue, ...]] = ()
 
+    @classmethod
+    def table_row(cls, record: dict[str, Any]) -> dict[str, Any]:
+        """One saved record (its JSON form) as a flat table row, for ``--format csv``:
+        nested fields joined with ``_``, lists as ``; ``-separated text, evidence as spans.
+        Override to name columns the way a codebook does (see conflict_events)."""
+        return flatten(record)
+
+
+def flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested dicts as ``a_b`` columns; evidence as offsets; other lists as ``; ``-joined text."""
+    row: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if key == "evidence" and isinstance(value, list):
+            row.update(evidence_columns(value))
+        elif isinstance(value, dict):
+            row.update(flatten(value, f"{name}_"))
+        elif isinstance(value, list):
+            row[name] = "; ".join(str(v) for v in value)
+        else:
+            row[name] = value
+    return row
+
+
+def evidence_columns(evidence: list[Any]) -> dict[str, Any]:
+    """``evidence_start``/``evidence_end`` (first to last span) and every span as ``a-b; c-d``."""
+    spans = [(e["start"], e["end"]) for e in evidence if isinstance(e, dict) and "start" in e]
+    return {
+        "evidence_start": min((a for a, _ in spans), default=None),
+        "evidence_end": max((b for _, b in spans), default=None),
+        "evidence_spans": "; ".join(f"{a}-{b}" for a, b in spans),
+    }
+
 
 def _ground_refs(value: Any, info: ValidationInfo) -> Any:
     if value is None:

@@ -15,6 +15,7 @@ from llm_extract.schema_kit import (
     EventRecord,
     EvidenceRefs,
     FatalityCounts,
+    evidence_columns,
 )
 
 EventType = Literal[
@@ -294,6 +295,31 @@ class ConflictEvent(EventRecord):
     )
     summary: str = Field(min_length=10, description="One sentence saying what happened.")
     evidence: EvidenceRefs
+
+    @classmethod
+    def table_row(cls, record: dict[str, Any]) -> dict[str, Any]:
+        """A saved record as a row with ACLED's column names (``pd.read_csv`` beside an ACLED
+        export compares column by column), plus the evidence offsets."""
+        date = record.get("event_date") or {}
+        place = record.get("location") or {}
+        row: dict[str, Any] = {
+            "event_date": date.get("date"),
+            "event_date_text": date.get("text"),
+            "event_date_precision": date.get("precision"),
+            "event_type": record.get("event_type"),
+            "sub_event_type": record.get("sub_event_type"),
+        }
+        for n in (1, 2):
+            actor = record.get(f"actor{n}") or {}
+            row[f"actor{n}"] = actor.get("name")
+            row[f"assoc_actor_{n}"] = "; ".join(actor.get("associated") or [])
+            row[f"inter{n}"] = actor.get("category")
+        row.update(
+            location=place.get("place"), admin1=place.get("admin1"), country=place.get("country"),
+            fatalities=record.get("fatalities"), notes=record.get("summary"),
+            source=record.get("source"),
+        )  # fmt: skip
+        return {**row, **evidence_columns(record.get("evidence") or [])}
 
     def merge_key(self) -> tuple[Any, ...]:
         """Same event when type, date, place and actors agree (used to merge chunks' records)."""

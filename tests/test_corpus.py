@@ -226,3 +226,76 @@ def test_cli_run_writes_summary_and_uses_the_cache(
         app, ["extract", str(docs), "-o", str(tmp_path / "q.jsonl"), "--quiet", *wire]
     )
     assert quiet.exit_code == 0 and quiet.stderr.strip() == ""  # and the server is gone
+
+
+# --- inputs and tables -------------------------------------------------------------------
+
+
+ACLED_COLUMNS = ["event_date", "event_type", "sub_event_type", "actor1", "assoc_actor_1",
+                 "inter1", "actor2", "assoc_actor_2", "inter2", "location", "admin1",
+                 "country", "fatalities", "notes", "source"]  # fmt: skip
+
+
+def _cli(*args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from llm_extract.cli import app
+
+    return CliRunner().invoke(app, ["extract", *args])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_csv_input_to_a_table_with_acled_columns(tmp_path: Path, fmt: str) -> None:
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow", reason="parquet output needs the [parquet] extra")
+    text = SEED.read_text(encoding="utf-8").replace('"', "'")
+    corpus = tmp_path / "news.csv"
+    corpus.write_text(
+        "story,body,desk\n" + "".join(f's{i},"{text} Copy {i}.",desk{i}\n' for i in range(3))
+    )
+    out = tmp_path / f"events.{fmt}"
+    with ReplayServer(SEED_ANSWERS) as srv:
+        res = _cli(str(corpus), "-o", str(out), "--text-column", "body", "--id-column", "story",
+                   "--base-url", srv.url, "--model", "m", "--published", PUBLISHED)  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    log = lines(tmp_path / "events.jsonl")  # the resumable log beside the table
+    assert sorted(r["document_id"] for r in log) == ["s0", "s1", "s2"]
+    assert log[0]["metadata"]["desk"].startswith("desk")
+    if fmt == "csv":
+        import csv
+
+        with out.open(newline="") as f:
+            table = list(csv.DictReader(f))
+    else:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(out).to_pylist()
+    assert len(table) == 3 and {r["document_id"] for r in table} == {"s0", "s1", "s2"}
+    row = table[0]
+    assert list(row)[:3] == ["document_id", "record", "status"]
+    assert all(c in row for c in [*ACLED_COLUMNS, "evidence_start", "evidence_end", "desk"])
+    assert (row["event_date"], row["inter1"], row["location"]) == (
+        "2019-08-21",
+        "State forces",
+        "Khan Sheikhoun",
+    )
+    assert str(row["evidence_start"]) == "0" and row["notes"]
+
+
+def test_stdin_jsonl_and_a_missing_text_column(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from llm_extract.cli import app
+
+    text = SEED.read_text(encoding="utf-8")
+    stdin = "".join(json.dumps({"id": f"x{i}", "text": f"{text} {i}"}) + "\n" for i in range(2))
+    out = tmp_path / "out.jsonl"
+    with ReplayServer(SEED_ANSWERS) as srv:
+        wire = ["--base-url", srv.url, "--model", "m", "--published", PUBLISHED]
+        res = CliRunner().invoke(app, ["extract", "-", "-o", str(out), *wire], input=stdin)
+        assert res.exit_code == 0, res.stderr
+        assert sorted(r["document_id"] for r in lines(out)) == ["x0", "x1"]
+        bad = tmp_path / "bad.csv"
+        bad.write_text("id,body\n1,Some text here.\n")
+        res = _cli(str(bad), "-o", str(tmp_path / "b.jsonl"), *wire)
+    assert res.exit_code == 2 and "has no column 'text' (columns: id, body)" in res.stderr
