@@ -12,8 +12,9 @@ truncated and non-JSON bodies; ``SOAK_FAULTS``). Two runs, each the real CLI in 
 
 Each output is reconciled by id (every input ends as records or an explicit failure line; no
 losses, no unknown ids, no document ``ok`` twice, no broken lines), and the server counts any
-request sent although the response cache already held its answer (must be 0). Then the killed
-run's command once more: it must send nothing. Prints the counts as JSON.
+request sent although the response cache already held its answer (must be 0). Then the same
+command again until nothing is left to retry (a rerun retries failed documents only), and once
+more: with every answer cached it must send nothing. Prints the counts as JSON.
 """
 
 from __future__ import annotations
@@ -65,19 +66,28 @@ def soak(args: argparse.Namespace, folder: Path, killed: bool) -> dict[str, Any]
             run = {"killed_at_lines": [], "exit_code": code}
         wall = time.perf_counter() - started
         stats = server.stats()
-        before = stats["requests"]
-        again = subprocess.run(command, check=False).returncode
-        rerun_requests = server.stats()["requests"] - before
+        first = reconcile(ids, out)
+        # Rerun until nothing failed (a rerun retries failed documents only), then once more:
+        # with every answer cached, that run must send nothing.
+        reruns = []
+        for _ in range(5):
+            before = server.stats()["requests"]
+            code = subprocess.run(command, check=False).returncode
+            reruns.append({"exit_code": code, "requests": server.stats()["requests"] - before})
+            if code == 0 and reruns[-1]["requests"] == 0:
+                break
+        final_stats = server.stats()
     summary = json.loads((folder / f"{name}.summary.json").read_text())
     return {
         "run": name,
-        "reconcile": reconcile(ids, out),
+        "reconcile": first,
         "killed_at_lines": run["killed_at_lines"],
         "exit_code": run["exit_code"],
         "wall_s": round(wall, 1),
         "server": stats,
+        "reruns": reruns,
+        "after_reruns": {"reconcile": reconcile(ids, out), "server": final_stats},
         "last_summary": summary,
-        "rerun": {"exit_code": again, "requests": rerun_requests},
     }
 
 
