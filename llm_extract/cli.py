@@ -32,6 +32,7 @@ from llm_extract.evaluation import (
 )
 from llm_extract.extractor import DEFAULT_SCHEMA, Extractor
 from llm_extract.inputs import Columns
+from llm_extract.limiter import parse_rate_limit
 from llm_extract.schemas import load_schema, shipped_schemas
 from llm_extract.settings import ExtractorSettings, default_cache_path, environ
 
@@ -185,6 +186,10 @@ def extract(
             "parquet (needs pyarrow) [default: from -o's suffix, else jsonl].",
         ),
     ] = None,
+    rate_limit: Annotated[
+        str | None,
+        typer.Option(help="Requests and/or tokens per minute, e.g. 600rpm or 600rpm,90000tpm."),
+    ] = None,
     text_column: Annotated[str, typer.Option(help="CSV inputs: the text column.")] = "text",
     id_column: Annotated[str, typer.Option(help="CSV inputs: the id column.")] = "id",
 ) -> None:
@@ -197,7 +202,9 @@ def extract(
         cache_file = None
         if output is not None and not no_cache and record is None and replay is None:
             cache_file = cache or default_cache_path()
+        rpm, tpm = parse_rate_limit(rate_limit) if rate_limit else (None, None)
         settings = ExtractorSettings.from_env(
+            requests_per_minute=rpm, tokens_per_minute=tpm,
             schema=schema, backend=backend, model=model, base_url=base_url, api_key=api_key,
             template=template, strategy=strategy, validation_retries=validation_retries,
             transport_retries=transport_retries, retry_wait=retry_wait, timeout=timeout,

@@ -32,7 +32,7 @@ from llm_extract.errors import (
     RequestRejectedError,
     TransportRetriesExhaustedError,
 )
-from llm_extract.limiter import gate_for
+from llm_extract.limiter import RateLimit, gate_for
 from llm_extract.result import ExtractionResult
 from llm_extract.schema_kit import dates_from_evidence
 from llm_extract.schemas import Schema, load_schema
@@ -170,6 +170,8 @@ class Extractor:
         self.concurrency = min(s.concurrency, cap) if cap else s.concurrency
         #: The endpoint's request limit, shared with every extractor on it in this process.
         self.gate = gate_for(self.backend.endpoint, self.concurrency)
+        rated = s.requests_per_minute or s.tokens_per_minute
+        self.gate.rate = RateLimit(s.requests_per_minute, s.tokens_per_minute) if rated else None
         self.cache = ResponseCache(s.cache) if s.cache else None
         self._clients = Clients(self.backend, self.timeout, own_recording, self.gate, self.cache)
 

@@ -66,6 +66,8 @@ class ExtractorSettings:
         cache: a SQLite response cache file, or None for none (see :mod:`llm_extract.cache`).
         retry_wait: the first transport-retry backoff in seconds (then doubling, with jitter;
             a server's Retry-After wins).
+        requests_per_minute, tokens_per_minute: a rate limit on the endpoint (tokens are
+            estimated before a request and corrected from its answer's usage).
     """
 
     #: A shipped name, ``path.py:Class``, or a record class (it pickles by reference: shipped
@@ -88,6 +90,8 @@ class ExtractorSettings:
     chunk_overlap: int = 1
     chunk_concurrency: int = 4
     concurrency: int = DEFAULT_CONCURRENCY
+    requests_per_minute: float | None = None
+    tokens_per_minute: float | None = None
     cache: str | None = None
     record: str | None = None
     replay: str | None = None

@@ -3,8 +3,10 @@
 :func:`layered` wraps an openai client (a backend's, or a recording's) so that each HTTP
 request is first looked up in the :class:`~llm_extract.cache.ResponseCache` (a hit is answered
 at once, marked ``llm_extract_cached`` in its body so the accounting counts it apart), else sent
-holding a slot of the :class:`~llm_extract.limiter.EndpointGate`; a 429 with Retry-After
-pauses the whole gate. What is sent is unchanged: the same body goes to the same server.
+holding a slot of the :class:`~llm_extract.limiter.EndpointGate` (after waiting for its rate
+limit, if any: tokens are estimated before sending and corrected from the answer's usage); a
+429 with Retry-After pauses the whole gate. What is sent is unchanged: the same body goes to
+the same server.
 """
 
 from __future__ import annotations
@@ -55,13 +57,16 @@ class _Layer(httpx.BaseTransport, httpx.AsyncBaseTransport):
         digest = self._digest(request)
         if digest is not None and (hit := self._hit(digest, request)) is not None:
             return hit
+        rate, estimate = self.gate.rate, _estimate(request)
+        if rate is not None:
+            rate.take(estimate)
         self.gate.acquire()
         try:
             response = self.inner.send(request)
             response.read()
         finally:
             self.gate.release()
-        return self._kept(digest, request, response)
+        return self._kept(digest, request, response, estimate)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         assert isinstance(self.inner, httpx.AsyncClient)
@@ -69,13 +74,16 @@ class _Layer(httpx.BaseTransport, httpx.AsyncBaseTransport):
         digest = self._digest(request)
         if digest is not None and (hit := self._hit(digest, request)) is not None:
             return hit
+        rate, estimate = self.gate.rate, _estimate(request)
+        if rate is not None:
+            await rate.atake(estimate)
         await self.gate.aacquire()
         try:
             response = await self.inner.send(request)
             await response.aread()
         finally:
             self.gate.release()
-        return self._kept(digest, request, response)
+        return self._kept(digest, request, response, estimate)
 
     def _digest(self, request: httpx.Request) -> str | None:
         if self.cache is None or request.method != "POST":
@@ -92,16 +100,34 @@ class _Layer(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return httpx.Response(200, json=data, request=request)
 
     def _kept(
-        self, digest: str | None, request: httpx.Request, response: httpx.Response
+        self, digest: str | None, request: httpx.Request, response: httpx.Response, estimate: int
     ) -> httpx.Response:
         if response.status_code == 429 and (wait := retry_after_in(response.headers)):
             self.gate.pause(wait)
+        if self.gate.rate is not None:
+            self.gate.rate.settle(estimate, _used_tokens(response))
         if self.cache is not None and digest is not None and _is_completion(response):
             self.cache.put(self.endpoint, digest, response.content)
         headers = {k: v for k, v in response.headers.items() if k.lower() not in _DROP}
         return httpx.Response(
             response.status_code, headers=headers, content=response.content, request=request
         )
+
+
+def _estimate(request: httpx.Request) -> int:
+    """Tokens a request may use, before it is sent: its length / 4, plus its max_tokens."""
+    try:
+        asked = json.loads(request.content).get("max_tokens") or 0
+    except (ValueError, AttributeError):
+        asked = 0
+    return len(request.content) // 4 + int(asked)
+
+
+def _used_tokens(response: httpx.Response) -> int:
+    try:
+        return int(json.loads(response.content)["usage"]["total_tokens"])
+    except (ValueError, KeyError, TypeError):
+        return 0  # no answer, nothing used
 
 
 def _is_completion(response: httpx.Response) -> bool:

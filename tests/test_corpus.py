@@ -299,3 +299,55 @@ def test_stdin_jsonl_and_a_missing_text_column(tmp_path: Path) -> None:
         bad.write_text("id,body\n1,Some text here.\n")
         res = _cli(str(bad), "-o", str(tmp_path / "b.jsonl"), *wire)
     assert res.exit_code == 2 and "has no column 'text' (columns: id, body)" in res.stderr
+
+
+# --- rate limits -------------------------------------------------------------------------
+
+
+def test_rate_limit_spaces_requests_and_tokens() -> None:
+    from llm_extract.limiter import RateLimit, parse_rate_limit
+
+    now, sleeps = [0.0], []
+
+    def sleep(s: float) -> None:
+        sleeps.append(round(s, 3))
+        now[0] += s
+
+    rate = RateLimit(120, None, clock=lambda: now[0], sleep=sleep)  # 2 a second
+    for _ in range(4):
+        rate.take(0)
+    assert sleeps == [0.5, 0.5]  # a burst of one second's worth, then every half second
+    sleeps.clear()
+    tokens = RateLimit(None, 6000, clock=lambda: now[0], sleep=sleep)  # 100 a second
+    tokens.take(6000)  # the whole minute's bucket
+    tokens.settle(6000, 1000)  # the answer used only 1000: 5000 come back
+    tokens.take(5000)
+    assert sleeps == []
+    tokens.take(200)
+    assert sleeps == [2.0]
+    assert parse_rate_limit("600rpm, 90000tpm") == (600.0, 90000.0)
+    with pytest.raises(Exception, match=r"e\.g\. --rate-limit 600rpm,90000tpm"):
+        parse_rate_limit("fast")
+
+
+def test_cli_rate_limit_holds_requests_per_minute(tmp_path: Path) -> None:
+    docs = tmp_path / "docs.jsonl"
+    text = SEED.read_text(encoding="utf-8")
+    docs.write_text("".join(json.dumps({"id": f"d{i}", "text": f"{text} {i}"}) + "\n"
+                            for i in range(4)))  # fmt: skip
+    times: list[float] = []
+    with ReplayServer(SEED_ANSWERS) as srv:
+        handler = srv.draw
+
+        def timed(body: bytes) -> Any:
+            times.append(time.monotonic())
+            return handler(body)
+
+        srv.draw = timed  # type: ignore[method-assign]
+        res = _cli(str(docs), "-o", str(tmp_path / "o.jsonl"), "--rate-limit", "120rpm",
+                   "--concurrency", "4", "--base-url", srv.url, "--model", "m",
+                   "--published", PUBLISHED)  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    # 2 a second: a burst of 2, then one every half second (not 4 at once).
+    since = [t - times[0] for t in times]
+    assert len(times) == 4 and since[2] > 0.4 and since[3] > 0.9, since
