@@ -138,6 +138,13 @@ class Extractor:
                 replay=_text(replay),
             )  # fmt: skip
         else:
+            given = (backend, model, base_url, api_key, template, strategy, cache, record, replay)
+            if schema != DEFAULT_SCHEMA or any(v is not None for v in given):
+                raise ConfigError(
+                    "Extractor got settings= and separate arguments.",
+                    "Put everything in the settings (settings.with_(model=...)), or pass no "
+                    "settings.",
+                )
             schema, backend, strategy = settings.schema, settings.backend, settings.strategy
             transport_retries = settings.transport_retries
         #: The plain settings this extractor was built from (picklable; objects passed in

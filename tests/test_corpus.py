@@ -351,3 +351,22 @@ def test_cli_rate_limit_holds_requests_per_minute(tmp_path: Path) -> None:
     # 2 a second: a burst of 2, then one every half second (not 4 at once).
     since = [t - times[0] for t in times]
     assert len(times) == 4 and since[2] > 0.4 and since[3] > 0.9, since
+
+
+def test_settings_or_arguments_not_both() -> None:
+    with pytest.raises(Exception, match="got settings= and separate arguments"):
+        Extractor(settings=ExtractorSettings(base_url="http://127.0.0.1:9/v1"), model="m")
+
+
+def test_plain_progress_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    from llm_extract.cli_corpus import PlainReporter
+
+    reporter = PlainReporter(every=0.0)
+    reporter.start(3, 0)
+    ok = {"status": "ok", "source": "a", "records": [1, 2],
+          "usage": {"total_tokens": 120}, "attempts": {"cache_hits": 1, "requests": 0}}  # fmt: skip
+    reporter.result(ok)
+    reporter.result({"status": "error", "source": "b", "error": {"message": "boom."}})
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("1/3 documents (0 failed, 1 cached), 2 records, 120 tokens")
+    assert err[1] == "failed b: boom." and err[2].startswith("2/3 documents (1 failed, 1 cached)")
