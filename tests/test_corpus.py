@@ -75,7 +75,7 @@ def test_one_limit_shared_by_documents_and_chunks() -> None:
     # Long documents (3 chunks each) and short ones, 6 documents at once, 3 requests at once.
     long_text = " ".join(f"Sentence number {i} says nothing of note here." for i in range(40))
     docs = [long_text + f" End {i}." for i in range(3)] + [f"Short {i}." for i in range(3)]
-    with ReplayServer(SEED_ANSWERS, latency=0.05) as srv:
+    with ReplayServer(SEED_ANSWERS, latency=0.15) as srv:  # long enough for requests to overlap
         ex = Extractor(base_url=srv.url, model="m", chunk_chars=600, concurrency=3)
         outcomes = list(ex.extract_many(docs, concurrency=3))
         assert srv.stats()["peak_in_flight"] == 3 == ex.gate.peak

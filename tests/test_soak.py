@@ -45,9 +45,9 @@ CLEAN = {"lost": 0, "unknown": 0, "duplicate_ok": 0, "broken_lines": 0, "partial
 
 
 def test_fault_soak_reconciles_by_id(tmp_path: Path) -> None:
-    ids = make_corpus(tmp_path / "corpus.jsonl", 80, SEED.read_text(encoding="utf-8"))
+    ids = make_corpus(tmp_path / "corpus.jsonl", 60, SEED.read_text(encoding="utf-8"))
     cache = tmp_path / "cache.sqlite"
-    with ReplayServer(ANSWERS, faults=SOAK_FAULTS, hang=0.6, cache_path=cache, seed=3) as srv:
+    with ReplayServer(ANSWERS, faults=SOAK_FAULTS, hang=0.6, cache_path=cache, seed=5) as srv:
         ex = Extractor(
             base_url=srv.url, model="m", concurrency=16, timeout=0.3, retry_wait=0.01,
             cache=cache,
@@ -57,7 +57,7 @@ def test_fault_soak_reconciles_by_id(tmp_path: Path) -> None:
         stats = srv.stats()
     counts = reconcile(ids, out)
     assert {k: counts[k] for k in CLEAN} == CLEAN, counts
-    assert counts["ok"] + counts["failed"] == 80 and counts["ok"] >= 75
+    assert counts["ok"] + counts["failed"] == 60 and counts["ok"] >= 55
     # Every kind of fault happened, and retried faults are reported as transport retries.
     assert set(stats["faults"]) == set(SOAK_FAULTS), stats
     # Each fault was retried, or was the last try of a failed document (a client timeout on
