@@ -57,7 +57,8 @@ class _Layer(httpx.BaseTransport, httpx.AsyncBaseTransport):
         digest = self._digest(request)
         if digest is not None and (hit := self._hit(digest, request)) is not None:
             return hit
-        rate, estimate = self.gate.rate, _estimate(request)
+        rate = self.gate.rate
+        estimate = _estimate(request) if rate is not None else 0
         if rate is not None:
             rate.take(estimate)
         self.gate.acquire()
@@ -74,7 +75,8 @@ class _Layer(httpx.BaseTransport, httpx.AsyncBaseTransport):
         digest = self._digest(request)
         if digest is not None and (hit := self._hit(digest, request)) is not None:
             return hit
-        rate, estimate = self.gate.rate, _estimate(request)
+        rate = self.gate.rate
+        estimate = _estimate(request) if rate is not None else 0
         if rate is not None:
             await rate.atake(estimate)
         await self.gate.aacquire()
