@@ -60,7 +60,10 @@ def soak(args: argparse.Namespace, folder: Path, killed: bool) -> dict[str, Any]
         started = time.perf_counter()
         if killed:
             rng = random.Random(args.seed)
-            run = run_with_kills(spawned(command), out, kills=args.kills, rng=rng, min_lines=20)
+            most = max(args.documents // args.kills, 20)  # kills spread over the whole run
+            run = run_with_kills(
+                spawned(command), out, kills=args.kills, rng=rng, min_lines=20, max_lines=most
+            )
         else:
             code = subprocess.run(command, check=False).returncode
             run = {"killed_at_lines": [], "exit_code": code}

@@ -102,18 +102,20 @@ def run_with_kills(
     kills: int,
     rng: random.Random,
     min_lines: int = 3,
+    max_lines: int | None = None,
     timeout: float = 600,
 ) -> dict[str, Any]:
     """Start a run (``start`` returns its pid), ``kill -9`` it ``kills`` times at random
-    moments once it has written ``min_lines`` more lines, then run it to the end. Returns the
-    line counts at each kill and the last run's exit code."""
+    moments (once it has written between ``min_lines`` and ``max_lines`` more lines, then a
+    random fraction of a second more), then run it to the end. Returns the line counts at each
+    kill and the last run's exit code."""
     killed_at: list[int] = []
     for _ in range(kills):
-        before = _line_count(output)
+        target = _line_count(output) + rng.randint(min_lines, max(max_lines or 0, min_lines))
         pid = start()
         deadline = time.monotonic() + timeout
         status = None
-        while _line_count(output) < before + min_lines and time.monotonic() < deadline:
+        while _line_count(output) < target and time.monotonic() < deadline:
             if (status := _poll(pid)) is not None:
                 break
             time.sleep(0.01)
