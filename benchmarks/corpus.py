@@ -2,7 +2,7 @@
 
     python benchmarks/corpus.py [--latency 4] [--per-slot 2] [--overhead-docs 200]
 
-The server (``llm_extract.testing.replay_server``, a separate process so it does not share the
+The server (``llm_extract.testing.fault_server``, a separate process so it does not share the
 client's interpreter) answers every request with the seed article's real recorded answer after
 ``--latency`` seconds. Three measurements, ratios from the same run:
 
@@ -41,11 +41,11 @@ SEED = (ROOT / "examples" / "khan_sheikhoun_2019.txt").read_text(encoding="utf-8
 
 
 class Server:
-    """The replay server in its own process."""
+    """The fault server (no faults here) in its own process."""
 
     def __init__(self, latency: float) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "llm_extract.testing.replay_server", str(CASSETTE),
+            [sys.executable, "-m", "llm_extract.testing.fault_server", str(CASSETTE),
              "--latency", str(latency)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip

@@ -2,7 +2,7 @@
 
     python benchmarks/soak.py [--documents 1000] [--kills 4] [--concurrency 32] [--seed 0]
 
-A loopback replay server (in this process) answers with the seed article's real recorded answer
+A loopback fault server (in this process) answers with the seed article's real recorded answer
 and fails about 30% of requests (429 with Retry-After, 500, 503, timeouts, connection resets,
 truncated and non-JSON bodies; ``SOAK_FAULTS``). Two runs, each the real CLI in its own process:
 
@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from llm_extract.testing.replay_server import SOAK_FAULTS, ReplayServer, answers_from_cassette
+from llm_extract.testing.fault_server import SOAK_FAULTS, FaultServer, answers_from_cassette
 from llm_extract.testing.soak import (
     cli_args,
     cli_command,
@@ -49,7 +49,7 @@ def soak(args: argparse.Namespace, folder: Path, killed: bool) -> dict[str, Any]
     name = "killed" if killed else "uninterrupted"
     out, cache = folder / f"{name}.jsonl", folder / f"{name}.sqlite"
     answers = answers_from_cassette(CASSETTE)
-    with ReplayServer(
+    with FaultServer(
         answers, faults=SOAK_FAULTS, seed=args.seed, hang=1.5, cache_path=cache,
         latency=args.latency,
     ) as server:  # fmt: skip

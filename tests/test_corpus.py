@@ -21,7 +21,7 @@ from llm_extract import (
     ResponseCache,
     run_batch,
 )
-from llm_extract.testing.replay_server import ReplayServer, answers_from_cassette
+from llm_extract.testing.fault_server import FaultServer, answers_from_cassette
 from tests.conftest import ROOT, SEED, conflict_answer, fast_retrying
 from tests.fakes import FakeBackend, FakeServer, LoopbackServer
 
@@ -75,7 +75,7 @@ def test_one_limit_shared_by_documents_and_chunks() -> None:
     # Long documents (3 chunks each) and short ones, 6 documents at once, 3 requests at once.
     long_text = " ".join(f"Sentence number {i} says nothing of note here." for i in range(40))
     docs = [long_text + f" End {i}." for i in range(3)] + [f"Short {i}." for i in range(3)]
-    with ReplayServer(SEED_ANSWERS, latency=0.15) as srv:  # long enough for requests to overlap
+    with FaultServer(SEED_ANSWERS, latency=0.15) as srv:  # long enough for requests to overlap
         ex = Extractor(base_url=srv.url, model="m", chunk_chars=600, concurrency=3)
         outcomes = list(ex.extract_many(docs, concurrency=3))
         assert srv.stats()["peak_in_flight"] == 3 == ex.gate.peak
@@ -84,7 +84,7 @@ def test_one_limit_shared_by_documents_and_chunks() -> None:
 
 
 def test_results_arrive_as_they_complete_sync_and_async() -> None:
-    with ReplayServer(SEED_ANSWERS) as srv:
+    with FaultServer(SEED_ANSWERS) as srv:
         ex = Extractor(base_url=srv.url, model="m", concurrency=4)
         sync = list(ex.extract_many(seed_docs(6)))
 
@@ -176,7 +176,7 @@ def test_cache_second_run_sends_nothing_and_a_change_resends_only_it(tmp_path: P
     rows = [{"id": f"d{i}", "text": f"{text}\n\nCopy {i}.", "published": PUBLISHED}
             for i in range(6)]  # fmt: skip
     docs.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    with ReplayServer(SEED_ANSWERS, cache_path=cache) as srv:
+    with FaultServer(SEED_ANSWERS, cache_path=cache) as srv:
         ex = Extractor(base_url=srv.url, model="m", concurrency=4, cache=cache)
         first = run_batch(ex, [docs], tmp_path / "one.jsonl")
         sent = srv.stats()["requests"]
@@ -209,7 +209,7 @@ def test_cli_run_writes_summary_and_uses_the_cache(
     docs.write_text("".join(json.dumps({"id": f"d{i}", "text": f"{text}\n\nCopy {i}."}) + "\n"
                             for i in range(5)))  # fmt: skip
     monkeypatch.setenv("LLM_EXTRACT_CACHE", str(tmp_path / "c.sqlite"))
-    with ReplayServer(SEED_ANSWERS) as srv:
+    with FaultServer(SEED_ANSWERS) as srv:
         wire = ["--base-url", srv.url, "--model", "m", "--published", PUBLISHED]
         for name in ("a", "b"):
             out = tmp_path / f"{name}.jsonl"
@@ -254,7 +254,7 @@ def test_csv_input_to_a_table_with_acled_columns(tmp_path: Path, fmt: str) -> No
         "story,body,desk\n" + "".join(f's{i},"{text} Copy {i}.",desk{i}\n' for i in range(3))
     )
     out = tmp_path / f"events.{fmt}"
-    with ReplayServer(SEED_ANSWERS) as srv:
+    with FaultServer(SEED_ANSWERS) as srv:
         res = _cli(str(corpus), "-o", str(out), "--text-column", "body", "--id-column", "story",
                    "--base-url", srv.url, "--model", "m", "--published", PUBLISHED)  # fmt: skip
     assert res.exit_code == 0, res.stderr
@@ -290,7 +290,7 @@ def test_stdin_jsonl_and_a_missing_text_column(tmp_path: Path) -> None:
     text = SEED.read_text(encoding="utf-8")
     stdin = "".join(json.dumps({"id": f"x{i}", "text": f"{text} {i}"}) + "\n" for i in range(2))
     out = tmp_path / "out.jsonl"
-    with ReplayServer(SEED_ANSWERS) as srv:
+    with FaultServer(SEED_ANSWERS) as srv:
         wire = ["--base-url", srv.url, "--model", "m", "--published", PUBLISHED]
         res = CliRunner().invoke(app, ["extract", "-", "-o", str(out), *wire], input=stdin)
         assert res.exit_code == 0, res.stderr
@@ -336,7 +336,7 @@ def test_cli_rate_limit_holds_requests_per_minute(tmp_path: Path) -> None:
     docs.write_text("".join(json.dumps({"id": f"d{i}", "text": f"{text} {i}"}) + "\n"
                             for i in range(4)))  # fmt: skip
     times: list[float] = []
-    with ReplayServer(SEED_ANSWERS) as srv:
+    with FaultServer(SEED_ANSWERS) as srv:
         handler = srv.draw
 
         def timed(body: bytes) -> Any:

@@ -1,5 +1,5 @@
 """The fault soak and kill-and-resume, short versions (``benchmarks/soak.py`` runs 1,000
-documents): ~30% of requests fail in every way the replay server knows, and the output still
+documents): ~30% of requests fail in every way the fault server knows, and the output still
 reconciles exactly by id."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from llm_extract import Extractor, run_batch
-from llm_extract.testing.replay_server import SOAK_FAULTS, ReplayServer, answers_from_cassette
+from llm_extract.testing.fault_server import SOAK_FAULTS, FaultServer, answers_from_cassette
 from llm_extract.testing.soak import cli_args, make_corpus, reconcile, run_with_kills
 from tests.conftest import ROOT, SEED
 
@@ -47,7 +47,7 @@ CLEAN = {"lost": 0, "unknown": 0, "duplicate_ok": 0, "broken_lines": 0, "partial
 def test_fault_soak_reconciles_by_id(tmp_path: Path) -> None:
     ids = make_corpus(tmp_path / "corpus.jsonl", 60, SEED.read_text(encoding="utf-8"))
     cache = tmp_path / "cache.sqlite"
-    with ReplayServer(ANSWERS, faults=SOAK_FAULTS, hang=0.6, cache_path=cache, seed=5) as srv:
+    with FaultServer(ANSWERS, faults=SOAK_FAULTS, hang=0.6, cache_path=cache, seed=5) as srv:
         ex = Extractor(
             base_url=srv.url, model="m", concurrency=16, timeout=0.3, retry_wait=0.01,
             cache=cache,
@@ -72,7 +72,7 @@ def test_fault_soak_reconciles_by_id(tmp_path: Path) -> None:
 def test_kill_9_and_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     ids = make_corpus(tmp_path / "corpus.jsonl", 30, SEED.read_text(encoding="utf-8"))
     cache, out = tmp_path / "cache.sqlite", tmp_path / "out.jsonl"
-    with ReplayServer(ANSWERS, faults=SOAK_FAULTS, hang=0.6, cache_path=cache, seed=2,
+    with FaultServer(ANSWERS, faults=SOAK_FAULTS, hang=0.6, cache_path=cache, seed=2,
                       latency=0.02) as srv:  # fmt: skip
         args = cli_args(
             tmp_path / "corpus.jsonl", out, srv.url, "--concurrency", "8", "--timeout", "0.3",

@@ -2,7 +2,7 @@
 ``benchmarks/soak.py`` (1,000 documents).
 
 A corpus of copies of the seed article (each with its own id and a closing line, so each is a
-different request) runs against a :class:`~llm_extract.testing.replay_server.ReplayServer`
+different request) runs against a :class:`~llm_extract.testing.fault_server.FaultServer`
 injecting faults. :func:`reconcile` then checks the output by id: every input ends as records or
 an explicit failure line, nothing is lost, no document is ``ok`` twice.
 """

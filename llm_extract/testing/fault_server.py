@@ -1,5 +1,7 @@
-"""A loopback OpenAI-compatible server that replays recorded real answers, with latency and
-injected faults: for fault tests, soaks and benchmarks (tests and ``benchmarks/`` share it).
+"""A loopback OpenAI-compatible server that answers with recorded real answers, with latency
+and injected faults: for fault tests, soaks and benchmarks (tests and ``benchmarks/`` share it).
+Unlike ``llm-extract serve --replay`` (which answers each request from its own recording), it
+gives every request one of a few real answers, so a corpus of any size can be run against it.
 
 It listens on 127.0.0.1 only. Every ``POST .../chat/completions`` gets, after ``latency``
 seconds, one of the recorded response bodies (real answers taken from a cassette, see
@@ -17,7 +19,7 @@ arrives although the response cache already holds its answer is counted in
 ``sent_while_cached`` (a client with a working cache never sends one; a request sent before the
 answer was cached, such as one abandoned after a timeout and answered late, does not count).
 
-Run standalone: ``python -m llm_extract.testing.replay_server CASSETTE --latency 0.5`` prints
+Run standalone: ``python -m llm_extract.testing.fault_server CASSETTE --latency 0.5`` prints
 its base URL, then serves until killed.
 """
 
@@ -66,7 +68,7 @@ def answers_from_cassette(path: str | Path) -> list[dict[str, Any]]:
     return bodies
 
 
-class ReplayServer:
+class FaultServer:
     """Use as a context manager; ``url`` is the base URL (``http://127.0.0.1:PORT/v1``)."""
 
     def __init__(
@@ -102,7 +104,7 @@ class ReplayServer:
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
 
-    def __enter__(self) -> ReplayServer:
+    def __enter__(self) -> FaultServer:
         self._thread.start()
         return self
 
@@ -171,7 +173,7 @@ class _QuietServer(ThreadingHTTPServer):
         pass  # a client that timed out or was killed resets its connection: expected here
 
 
-def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
+def _handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections
 
@@ -243,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hang", type=float, default=2.0)
     args = parser.parse_args(argv)
     faults = SOAK_FAULTS if args.soak_faults else None
-    server = ReplayServer(
+    server = FaultServer(
         answers_from_cassette(args.cassette), latency=args.latency, faults=faults,
         seed=args.seed, hang=args.hang,
     )  # fmt: skip
