@@ -224,7 +224,9 @@ def _run_job(extractor: Extractor, job: Job) -> dict[str, Any]:
     except BackendError:
         raise  # the endpoint itself is unusable: every further document would fail the same way
     # "partial": some chunks failed. Their records are kept, and a rerun retries the document.
-    return {**head, "status": "ok" if result.complete else "partial", **result.to_json_dict()}
+    row = {**head, "status": "ok" if result.complete else "partial", **result.to_json_dict()}
+    row["text"] = job.document.text  # what the evidence offsets index (the review page shows it)
+    return row
 
 
 def _write_line(stream: IO[str], row: dict[str, Any]) -> None:

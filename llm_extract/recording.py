@@ -293,16 +293,19 @@ def _body(content: bytes) -> dict[str, Any]:
         return {"text": text}
 
 
-def _replayed(exchange: Exchange, request: httpx.Request) -> httpx.Response:
+def stored_response(exchange: Exchange) -> tuple[int, dict[str, str], bytes]:
+    """The recorded response as (status, headers, body bytes), as it is replayed."""
     stored = exchange.response
     if "json" in stored:
         content = json.dumps(stored["json"], ensure_ascii=False).encode("utf-8")
     else:
         content = str(stored.get("text", "")).encode("utf-8")
-    return httpx.Response(
-        int(stored["status"]), headers=stored.get("headers") or {}, content=content,
-        request=request,
-    )  # fmt: skip
+    return int(stored["status"]), dict(stored.get("headers") or {}), content
+
+
+def _replayed(exchange: Exchange, request: httpx.Request) -> httpx.Response:
+    status, headers, content = stored_response(exchange)
+    return httpx.Response(status, headers=headers, content=content, request=request)
 
 
 # --- reading the file ----------------------------------------------------------------------
