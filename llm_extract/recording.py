@@ -165,8 +165,12 @@ class Recording:
             self._last[exchange.fingerprint.digest] = index
             self._dirty = True
 
-    def miss(self, fp: Fingerprint) -> RecordingMissError:
-        """The error for a request with no recording: what changed, and how to re-record."""
+    def miss(self, fp: Fingerprint, *, keep: bool = True) -> RecordingMissError:
+        """The error for a request with no recording: what changed, and how to re-record.
+
+        Kept in :attr:`misses` (the pytest plugin fails a test that caught one) unless ``keep``
+        is false (the replay server answers it to the client and goes on).
+        """
         where = f"{self.path} (fingerprint {fp.short})"
         if not self.exchanges:
             state = "does not exist" if not self.existed else "holds no exchanges"
@@ -183,8 +187,9 @@ class Recording:
             problem + " Nothing was sent (replay never uses the network).",
             f"If the change is intended, {self.rerecord}",
         )
-        with self._lock:
-            self.misses.append(error)
+        if keep:
+            with self._lock:
+                self.misses.append(error)
         return error
 
     # --- the file --------------------------------------------------------------------------

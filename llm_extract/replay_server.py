@@ -74,8 +74,7 @@ class ReplayStore:
             self.recordings,
             key=lambda r: max((closeness(e.fingerprint, fp) for e in r.exchanges), default=-1.0),
         )
-        miss = nearest.miss(fp)
-        nearest.misses.clear()  # a server keeps answering: the error goes to the client only
+        miss = nearest.miss(fp, keep=False)  # the error goes to the client; the server goes on
         error = {
             "message": str(miss),
             "type": "recording_miss",

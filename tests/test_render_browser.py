@@ -19,6 +19,7 @@ from llm_extract.backends.model_files import MODEL_NAME
 from llm_extract.batch import run_batch
 from llm_extract.cli import app
 from tests.conftest import REPLAY_URL, ROOT, SEED, SEED_PUBLISHED, replay
+from tests.test_render import record, row, write_rows
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +54,7 @@ def _browser() -> tuple[str, str]:
     return binary, driver
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     binary, driver_path = _browser()
     from selenium import webdriver
@@ -156,3 +157,44 @@ def test_seed_article_highlights_and_links(browser: Any, seed_page: tuple[Path, 
     print(f"\nReview page screenshot: {SCREENSHOT}")
     if os.environ.get("LLM_EXTRACT_KEEP_REVIEW"):
         shutil.copy(page, SCREENSHOT.with_suffix(".html"))
+
+
+def test_pages_and_untrusted_text(browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    texts = [
+        f"Doc {i}: <script>document.title='hacked'</script> <b>fighters</b> \U0001f642 clashed in "
+        f"Idlib.\n<img src=x onerror=\"document.title='hacked'\"> Nothing else."
+        for i in range(5)
+    ]
+    quote = "<b>fighters</b> \U0001f642 clashed in Idlib."
+    evil = "<img src=x onerror=\"document.title='hacked'\">"
+    rows = [row(f"d{i}", t, [record(t, [quote], summary=evil)]) for i, t in enumerate(texts)]
+    page = tmp_path / "review.html"
+    results = write_rows(tmp_path / "r.jsonl", rows)
+    rendered = CliRunner().invoke(
+        app, ["render", str(results), "-o", str(page), "--page-size", "2"]
+    )
+    assert rendered.exit_code == 0, rendered.output
+    browser.set_window_size(1280, 800)
+    browser.get(page.as_uri())
+
+    def shown() -> list[str]:
+        return [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".doc h2")]
+
+    assert shown() == ["d0", "d1"]
+    assert browser.title == "Review: r.jsonl"  # no script or handler from the texts ran
+    assert not browser.find_elements(By.CSS_SELECTOR, "#docs script, #docs img, #docs b")
+    assert evil in browser.find_element(By.ID, "row-0-0").text
+    boxes = browser.find_elements(By.CSS_SELECTOR, ".text")
+    assert [b.get_property("textContent") for b in boxes] == texts[:2]
+    marks = browser.find_elements(By.CSS_SELECTOR, "mark.ev")
+    assert [m.get_property("textContent") for m in marks] == [quote, quote]
+
+    browser.find_element(By.ID, "next").click()
+    assert shown() == ["d2", "d3"]
+    assert browser.find_element(By.ID, "page-info").text == "Page 2 of 3 (5 documents)"
+    find = browser.find_element(By.ID, "find")
+    find.send_keys("d4", Keys.TAB)  # leaving the field fires change
+    assert shown() == ["d4"] and browser.find_element(By.ID, "next").get_property("disabled")

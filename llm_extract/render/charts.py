@@ -63,7 +63,9 @@ def summary(docs: Iterable[ReviewDocument], colours: dict[str, str]) -> str:
     return "\n".join(
         [
             bar_chart("Records by event type", by_type.most_common(), colours),
-            bar_chart("Fatalities by date", days[-_MAX_BARS:], None, more=len(days)),
+            bar_chart(
+                "Fatalities by date", days[-_MAX_BARS:], None, more=len(days), which="latest"
+            ),
             bar_chart(
                 "Fatalities by place", by_place.most_common(_MAX_BARS), None, more=len(by_place)
             ),
@@ -77,11 +79,13 @@ def bar_chart(
     colours: dict[str, str] | None,
     *,
     more: int = 0,
+    which: str = "top",
 ) -> str:
-    """A horizontal bar chart as an ``<svg>`` in a ``<figure>`` (labels escaped)."""
+    """A horizontal bar chart as an ``<svg>`` in a ``<figure>`` (labels escaped); ``more``: how
+    many bars there were before the cut to ``items`` (``which`` ones are shown)."""
     caption = escape(title)
     if more > len(items):
-        caption += escape(f" (top {len(items)} of {more})")
+        caption += escape(f" ({which} {len(items)} of {more})")
     if not items:
         return f'<figure class="chart"><figcaption>{caption}</figcaption><p>none</p></figure>'
     top = max(v for _, v in items) or 1
