@@ -100,7 +100,7 @@ def render(
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML page to write.")] = Path(
         "review.html"
     ),
-    page_size: Annotated[int, typer.Option(help="Documents shown per page.")] = 20,
+    page_size: Annotated[int, typer.Option(min=1, help="Documents shown per page.")] = 20,
 ) -> None:
     """Write a self-contained review page: each document with its records' evidence highlighted,
     a table of records, and summary charts (works offline; one HTML file)."""
