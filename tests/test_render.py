@@ -155,14 +155,16 @@ def test_failed_documents_are_listed_and_last_rows_win(tmp_path: Path) -> None:
     error = {"type": "InputError", "message": "The document (d2.txt) is empty."}
     failed = {"document_id": "d2", "source": "d2.txt", "sha256": None, "status": "error"}
     failed["error"] = error
-    rows = [failed, row("d1", TEXT, []), row("d1", TEXT, [record(TEXT, ["Police fired"])])]
+    partial = row("d1", TEXT, [record(TEXT, ["Police fired"])], status="partial")
+    partial["failed_chunks"] = [{"index": 1, "start": 61, "end": 119, "error": {}}]
+    rows = [failed, row("d1", TEXT, []), partial]
     result = render(write_rows(tmp_path / "r.jsonl", rows), tmp_path / "review.html")
     assert result.exit_code == 0
     assert "2 document(s), 1 record(s), 1 failed document(s) listed" in result.output
     docs = page_data((tmp_path / "review.html").read_text())["docs"]
-    assert [(d["id"], d["error"], len(d["records"])) for d in docs] == [
-        ("d2", "The document (d2.txt) is empty.", 0),
-        ("d1", None, 1),
+    assert [(d["id"], d["error"], len(d["records"]), d["failedSpans"]) for d in docs] == [
+        ("d2", "The document (d2.txt) is empty.", 0, []),
+        ("d1", None, 1, ["61–119"]),
     ]
 
 

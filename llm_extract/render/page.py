@@ -100,6 +100,7 @@ def page_data(docs: list[ReviewDocument], colours: dict[str, str]) -> list[dict[
                 "source": doc.source,
                 "status": doc.status,
                 "error": doc.error,
+                "failedSpans": [f"{a}–{b}" for a, b in doc.failed_spans],
                 "pieces": pieces(doc.text, doc.spans),
                 "columns": columns,
                 "records": records,

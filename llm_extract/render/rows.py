@@ -42,6 +42,9 @@ class ReviewDocument:
     records: list[dict[str, Any]] = field(default_factory=list)
     spans: list[list[Span]] = field(default_factory=list)  # per record
     error: str | None = None
+    #: Character spans of chunks whose extraction failed (a "partial" row): records may be
+    #: missing there.
+    failed_spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -89,7 +92,12 @@ def load_documents(path: Path) -> list[ReviewDocument]:
         text = row_text(row, path)
         records = [r for r in row.get("records") or [] if isinstance(r, dict)]
         spans = [record_spans(record, text, doc_id, i) for i, record in enumerate(records)]
-        docs.append(ReviewDocument(doc_id, source, status, text, records, spans))
+        failed = [
+            (int(c["start"]), int(c["end"]))
+            for c in row.get("failed_chunks") or []
+            if isinstance(c, dict) and {"start", "end"} <= c.keys()
+        ]
+        docs.append(ReviewDocument(doc_id, source, status, text, records, spans, None, failed))
     return docs
 
 

@@ -65,7 +65,9 @@
       mark.setAttribute("data-r", recs.join(" "));
       mark.style.background = doc.records[recs[0]].colour;
       mark.title = recs.map(function (r) { return "#" + (r + 1) + " " + doc.records[r].type; }).join(", ");
+      mark.tabIndex = 0;
       mark.addEventListener("click", function () { goRow(mark); });
+      mark.addEventListener("keydown", function (e) { if (e.key === "Enter") goRow(mark); });
       box.appendChild(mark);
     });
     return box;
@@ -90,7 +92,9 @@
       if (!typed) row.appendChild(el("td", null, rec.type));
       rec.values.forEach(function (v) { row.appendChild(el("td", null, v)); });
       row.appendChild(el("td", null, rec.evidence.join(", ")));
+      row.tabIndex = 0;
       row.addEventListener("click", function () { goSpan(di, ri); });
+      row.addEventListener("keydown", function (e) { if (e.key === "Enter") goSpan(di, ri); });
       body.appendChild(row);
     });
     return table;
@@ -105,6 +109,11 @@
     if (doc.error) {
       section.appendChild(el("p", "error", "Extraction failed: " + doc.error));
       return section;
+    }
+    if (doc.failedSpans.length) {
+      var failed = "Extraction failed on characters " + doc.failedSpans.join(", ") +
+        ": records may be missing there (a rerun of extract -o retries them).";
+      section.appendChild(el("p", "error", failed));
     }
     section.appendChild(renderText(doc, di));
     if (doc.records.length) section.appendChild(renderTable(doc, di));
