@@ -9,7 +9,8 @@ Gold comes from the internal development data in ``../shared/eval`` (never copie
 a fixed, seeded shuffle of ``acled_dev.csv``: ``tune`` (the first 40 documents, used while
 changing the prompt in issue 3), ``check`` (the next 60, only measured). The rest is split by
 event type (a document's first gold event): ``strat-tune`` takes the first ``--per-type`` of
-each type (used while tuning issue 7), ``strat-check`` the next ``--per-type`` (only measured).
+each type (used while tuning issue 7), ``strat-check`` the next ``--per-type`` (only measured),
+``strat-more`` the ones after that (more tuning data; Strategic developments has none left).
 Stratified splits print a score per event type as well as the mean.
 
 ``--wikievents N`` runs the first N WikiEvents articles (sentences joined by a space, as a news
@@ -112,7 +113,11 @@ def acled_split(split: str, limit: int | None, per_type: int) -> list[GoldDocume
         by_type: dict[str, list[GoldDocument]] = {}
         for doc in docs[TUNE + CHECK :]:
             by_type.setdefault(stratum(doc), []).append(doc)
-        part = slice(0, per_type) if split == "strat-tune" else slice(per_type, 2 * per_type)
+        part = {
+            "strat-tune": slice(0, per_type),
+            "strat-check": slice(per_type, 2 * per_type),
+            "strat-more": slice(2 * per_type, 3 * per_type),
+        }[split]
         chosen = [doc for kind in sorted(by_type) for doc in by_type[kind][part]]
     else:
         chosen = {"tune": docs[:TUNE], "check": docs[TUNE : TUNE + CHECK], "all": docs}[split]
@@ -353,7 +358,7 @@ def main() -> None:
     parser.add_argument(
         "--split",
         default="strat-check",
-        choices=["tune", "check", "strat-tune", "strat-check", "all", "none"],
+        choices=["tune", "check", "strat-tune", "strat-check", "strat-more", "all", "none"],
     )
     parser.add_argument("--per-type", type=int, default=5)
     parser.add_argument("--limit", type=int)

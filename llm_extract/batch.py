@@ -186,7 +186,10 @@ def _run(
             # "partial": some chunks failed. Their records are kept; a rerun retries it.
             result = outcome.result
             status = "ok" if result.complete else "partial"
-            emit(job, {**_head(job), "status": status, **result.to_json_dict()})
+            row = {**_head(job), "status": status, **result.to_json_dict()}
+            row["text"] = outcome.document.text if outcome.document else None  # what the
+            # evidence offsets index (the review page shows it)
+            emit(job, row)
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
-import traceback
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from llm_extract.backends import resolve_backend
 from llm_extract.cli_corpus import EXIT_PARTIAL, run_corpus
+from llm_extract.cli_tools import fail as _fail
+from llm_extract.cli_tools import note as _note
+from llm_extract.cli_tools import render, serve
 from llm_extract.documents import DEFAULT_MAX_CHARS, Document
 from llm_extract.errors import LlmExtractError
 from llm_extract.evaluation import (
@@ -69,13 +69,6 @@ BackendOpt = Annotated[
 ]
 
 
-def _fail(error: LlmExtractError) -> NoReturn:
-    if environ("LLM_EXTRACT_DEBUG"):
-        typer.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
-    typer.echo(f"Error: {error}", err=True)
-    raise typer.Exit(error.exit_code)
-
-
 class _StderrNotes(logging.Handler):
     """The library's warnings, one plain line each (resolving stderr at emit time)."""
 
@@ -91,10 +84,6 @@ def _setup() -> None:
     library = logging.getLogger("llm_extract")
     if not any(isinstance(h, _StderrNotes) for h in library.handlers):
         library.addHandler(_StderrNotes(logging.WARNING))
-
-
-def _note(message: str) -> None:
-    typer.echo(message, err=True)
 
 
 @app.command()
@@ -395,27 +384,8 @@ def convert_acled(
         _fail(e)
 
 
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
-) -> None:
-    """Run the embedded model as an OpenAI-compatible server until Ctrl-C."""
-    try:
-        backend = resolve_backend("embedded", host=host, port=port)
-        url = backend.base_url
-    except LlmExtractError as e:
-        _fail(e)
-    _note(f"Serving {backend.model} at {url} (Ctrl-C to stop).")
-    _note(f"Use it with: llm-extract extract FILE --base-url {url} --model {backend.model}")
-    typer.echo(url)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        _note("Stopped.")
-    finally:
-        backend.close()
+app.command()(serve)
+app.command()(render)
 
 
 def main() -> None:

@@ -395,7 +395,7 @@ class Extractor:
 
     def _messages(self, doc: Document, pub: date | None) -> list[dict[str, str]]:
         hints = self.strategy.hints(doc, self.schema)
-        messages = self.template.render(doc, self.schema, pub, hints)
+        messages = self.template.render(doc, self.schema, pub, tuple(hints.values()), tuple(hints))
         window = self.backend.context_window
         prompt_chars = sum(len(m["content"]) for m in messages)
         if window and prompt_chars / _CHARS_PER_TOKEN + self.max_tokens > window:

@@ -11,7 +11,9 @@ its clients, not under an HTTP library; it is needed at run time by the CLI, whe
 monkeypatch of every HTTP library is out of place; and a miss must say what changed, which
 needs the fingerprint's canonical form, not a matcher's yes/no. The file format follows
 pytest-recording's spirit: secrets scrubbed, bodies stored as structured data with multi-line
-prompts as YAML literal blocks, so a re-recording reads as a diff of the prompt itself.
+prompts as YAML literal blocks and the model's JSON answers pretty-printed
+(:mod:`llm_extract.recording_yaml`), so a re-recording reads as a diff of the prompt and the
+answer themselves.
 
 Modes (as vcrpy/pytest-recording): ``none`` replays only and never sends; ``once`` records a
 file that does not exist yet, else replays; ``new`` replays what is recorded and records the
@@ -34,6 +36,7 @@ import httpx2 as httpx
 import openai
 import yaml
 
+from llm_extract import recording_yaml
 from llm_extract.errors import ConfigError, RecordingMissError
 from llm_extract.fingerprint import Fingerprint, changed_parts, closeness, diff, fingerprint
 
@@ -42,7 +45,9 @@ if TYPE_CHECKING:
 
 RecordMode = Literal["none", "once", "new", "rewrite"]
 RECORD_MODES: tuple[RecordMode, ...] = ("none", "once", "new", "rewrite")
-FORMAT_VERSION = 1
+#: 2: strings holding JSON are pretty-printed (``!json`` tags); version 1 files load as before.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 #: Never written to disk, in requests or responses.
 SECRET_HEADERS = frozenset(
@@ -160,8 +165,12 @@ class Recording:
             self._last[exchange.fingerprint.digest] = index
             self._dirty = True
 
-    def miss(self, fp: Fingerprint) -> RecordingMissError:
-        """The error for a request with no recording: what changed, and how to re-record."""
+    def miss(self, fp: Fingerprint, *, keep: bool = True) -> RecordingMissError:
+        """The error for a request with no recording: what changed, and how to re-record.
+
+        Kept in :attr:`misses` (the pytest plugin fails a test that caught one) unless ``keep``
+        is false (the replay server answers it to the client and goes on).
+        """
         where = f"{self.path} (fingerprint {fp.short})"
         if not self.exchanges:
             state = "does not exist" if not self.existed else "holds no exchanges"
@@ -178,8 +187,9 @@ class Recording:
             problem + " Nothing was sent (replay never uses the network).",
             f"If the change is intended, {self.rerecord}",
         )
-        with self._lock:
-            self.misses.append(error)
+        if keep:
+            with self._lock:
+                self.misses.append(error)
         return error
 
     # --- the file --------------------------------------------------------------------------
@@ -202,9 +212,7 @@ class Recording:
                 "# response format, sampling parameters). Secrets are scrubbed.\n"
                 f"# Re-record: {self.rerecord}\n"
             )
-            text = header + yaml.dump(
-                data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
-            )
+            text = header + recording_yaml.dump(data)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             partial = self.path.with_name(self.path.name + ".partial")
             partial.write_text(text, encoding="utf-8")
@@ -293,16 +301,19 @@ def _body(content: bytes) -> dict[str, Any]:
         return {"text": text}
 
 
-def _replayed(exchange: Exchange, request: httpx.Request) -> httpx.Response:
+def stored_response(exchange: Exchange) -> tuple[int, dict[str, str], bytes]:
+    """The recorded response as (status, headers, body bytes), as it is replayed."""
     stored = exchange.response
     if "json" in stored:
         content = json.dumps(stored["json"], ensure_ascii=False).encode("utf-8")
     else:
         content = str(stored.get("text", "")).encode("utf-8")
-    return httpx.Response(
-        int(stored["status"]), headers=stored.get("headers") or {}, content=content,
-        request=request,
-    )  # fmt: skip
+    return int(stored["status"]), dict(stored.get("headers") or {}), content
+
+
+def _replayed(exchange: Exchange, request: httpx.Request) -> httpx.Response:
+    status, headers, content = stored_response(exchange)
+    return httpx.Response(status, headers=headers, content=content, request=request)
 
 
 # --- reading the file ----------------------------------------------------------------------
@@ -310,8 +321,8 @@ def _replayed(exchange: Exchange, request: httpx.Request) -> httpx.Response:
 
 def _load(path: Path) -> list[Exchange]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-        if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+        data = recording_yaml.load(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("version") not in READABLE_VERSIONS:
             raise TypeError(f"expected format version {FORMAT_VERSION}")
         exchanges = []
         for item in data["exchanges"]:
@@ -321,28 +332,12 @@ def _load(path: Path) -> list[Exchange]:
                 "body": request.get("text"),
             }  # fmt: skip
             exchanges.append(Exchange(fingerprint(body), request, response))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as e:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, ValueError) as e:
         raise ConfigError(
             f"{path} is not a readable llm_extract recording ({type(e).__name__}: {e}).",
             "Record it again (--record / record=, or the test with --llm-record=rewrite).",
         ) from e
     return exchanges
-
-
-# --- YAML: multi-line strings as literal blocks (prompts diff line by line) ----------------
-
-
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str)
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 # --- the recording the pytest plugin makes active -----------------------------------------

@@ -32,7 +32,9 @@ class Cue:
     When ``pattern`` (a regex, case-insensitive) occurs in the quotes of a record whose ``field``
     (dotted, e.g. ``sub_event_type``) is one of ``contradicts``, and ``unless`` (a regex) does
     not, the pipeline re-asks once with ``hint``. Write the hint, and ``labels`` (stored value ->
-    what the prompt calls it), in the prompt's own vocabulary.
+    what the prompt calls it), in the prompt's own vocabulary. A cue whose words occur in a
+    text is also shown to the model with it: its hint, and its ``name`` in the template's
+    ``cues``.
     """
 
     pattern: str
@@ -41,6 +43,8 @@ class Cue:
     hint: str
     labels: dict[str, str] = dataclasses.field(default_factory=dict, hash=False)
     unless: str | None = None
+    #: A short id templates can test (``{% if "looting" in cues %}``) to add a worked example.
+    name: str = ""
 
     def find(self, text: str) -> str | None:
         """The cue's words as ``text`` has them, or None (absent, or ``unless`` is there)."""
@@ -184,10 +188,49 @@ DateExpression = Annotated[
 """A date the model copies as words and the library resolves against the publication date."""
 
 
-def _sum_counts(value: Any) -> Any:
+_DEATH_WORDS = re.compile(
+    r"\b(?:kill\w*|dead|died|dies|dying|deaths?|fatalit\w*|bod(?:y|ies)|lives|lifeless|"
+    r"murder\w*|slain|execut\w*|behead\w*|lynch\w*|massacr\w*)\b",
+    re.IGNORECASE,
+)
+_HURT_WORDS = re.compile(r"\b(?:injur\w*|wound\w*|hurt|hospitali[sz]\w*|maim\w*)\b", re.I)
+# Where one stated count ends and the next begins ("1 was killed and 11 were injured").
+_CLAUSE_BREAK = re.compile(r"[.;,:()\[\]]|\b(?:and|while|whereas|but|as well as)\b", re.I)
+_NUMBER_WORDS = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty",
+]  # fmt: skip
+
+
+def injured_only(count: int, text: str) -> bool:
+    """Whether ``text`` states ``count`` only as a number of injured people.
+
+    True when every clause giving the number (as digits or a word up to twenty) names injuries
+    and no deaths: "1 person was killed and 11 were injured" -> 11 is injured only, 1 is not. A
+    number the text never states (the model added two counts up) is not judged: False.
+    """
+    words = [str(count)] + ([_NUMBER_WORDS[count]] if count < len(_NUMBER_WORDS) else [])
+    number = re.compile(r"(?<![\w.,])(?:" + "|".join(words) + r")(?![\w]|[.,]\d)", re.I)
+    stated = False
+    for clause in _CLAUSE_BREAK.split(text):
+        if not number.search(clause):
+            continue
+        if _DEATH_WORDS.search(clause) or not _HURT_WORDS.search(clause):
+            return False
+        stated = True
+    return stated
+
+
+def _sum_counts(value: Any, info: ValidationInfo) -> Any:
     if isinstance(value, list):
         if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value):
             raise ValueError(f"fatalities must be a list of whole numbers >= 0, got {value!r}")
+        # Small models add the injured to the dead ("1 killed, 11 injured" -> [1, 11]); a
+        # count the text gives only for the injured is dropped.
+        ctx = current_context(info.context)
+        if ctx is not None:
+            value = [v for v in value if v == 0 or not injured_only(v, ctx.document.text)]
         return sum(value) if value else None
     if isinstance(value, int) and value < 0:
         raise ValueError(f"fatalities cannot be negative, got {value}")

@@ -6,7 +6,8 @@ the first marker is a system message.
 
 Variables: ``document`` (the text as numbered ``[S#]`` sentences), ``sentence_count``,
 ``published`` (ISO date or None), ``hints`` (the strategy's notes on this text, e.g. codebook
-cues found in it; may be empty), ``max_records``, ``schema`` (``name``, ``description``,
+cues found in it; may be empty), ``cues`` (the names of those cues, to pick worked examples),
+``max_records``, ``schema`` (``name``, ``description``,
 ``fields``: list of ``{name, type, kind, enum, description}`` where ``type`` spells out
 allowed values and ``kind`` does not, ``field_guide``: those as text,
 ``json_schema``), plus whatever the schema puts in ``prompt_context`` (e.g. ``taxonomy``).
@@ -71,12 +72,15 @@ class PromptTemplate:
         schema: Schema,
         published: date | None,
         hints: tuple[str, ...] = (),
+        cues: tuple[str, ...] = (),
     ) -> list[dict[str, str]]:
-        """Render to chat messages for one document (``hints``: the strategy's notes on it)."""
+        """Render to chat messages for one document (``hints``: the strategy's notes on it;
+        ``cues``: the names of the codebook cues found in it)."""
         variables = {
             **schema.prompt_context,
             "document": document.numbered(),
             "hints": list(hints),
+            "cues": list(cues),
             "sentence_count": len(document.sentences),
             "published": published.isoformat() if published else None,
             "max_records": schema.max_records,

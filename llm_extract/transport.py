@@ -298,6 +298,9 @@ def translate(exc: BaseException, where: str, log: CallLog) -> errors.BackendErr
             f"{where} answered 404: {_server_message(exc)}.",
             "Check --model against the models the server lists, and that --base-url ends in /v1.",
         )
+    elif isinstance(exc, openai.APIStatusError) and _error_type(exc) == "recording_miss":
+        # llm-extract serve --replay: the message already says what changed and how to re-record.
+        err = errors.RecordingMissError(f"{where} (a replay server): {_server_message(exc, 4000)}")
     elif isinstance(exc, openai.APIStatusError) and not is_transient(exc):
         err = errors.RequestRejectedError(
             f"{where} rejected the request ({exc.status_code}): {_server_message(exc)}.",
@@ -354,10 +357,16 @@ def _own_error(exc: BaseException) -> errors.BackendError | None:
     return None
 
 
-def _server_message(exc: openai.APIStatusError) -> str:
+def _server_message(exc: openai.APIStatusError, limit: int = 300) -> str:
     body = exc.body
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict) and inner.get("message"):
-            return str(inner["message"])[:300]
-    return str(exc.message)[:300]
+            return str(inner["message"])[:limit]
+    return str(exc.message)[:limit]
+
+
+def _error_type(exc: openai.APIStatusError) -> str | None:
+    body = exc.body
+    inner = body.get("error", body) if isinstance(body, dict) else None
+    return str(inner.get("type")) if isinstance(inner, dict) else None

@@ -139,8 +139,10 @@ CODES: dict[str, str] = {
 _LABELS = {sub: code for code, sub in CODES.items()}
 
 
-def _cue(pattern: str, contradicts: set[str], hint: str, unless: str | None = None) -> Cue:
-    return Cue(pattern, "sub_event_type", frozenset(contradicts), hint, _LABELS, unless)
+def _cue(
+    name: str, pattern: str, contradicts: set[str], hint: str, unless: str | None = None
+) -> Cue:
+    return Cue(pattern, "sub_event_type", frozenset(contradicts), hint, _LABELS, unless, name)
 
 
 #: Words in the cited sentences that contradict a code (after the ACLED codebook). Each found
@@ -149,6 +151,7 @@ def _cue(pattern: str, contradicts: set[str], hint: str, unless: str | None = No
 #: shelling coded as an IED or grenade, air strikes coded as ground fighting.
 CUES: tuple[Cue, ...] = (
     _cue(
+        "territory",
         r"\b(?:took|taken|taking|takes|seized|seizing|regained|regaining)\s+(?:full\s+)?"
         r"control\b|\bretook\b|\brecaptur\w*|\boverr[au]n\b|\bcaptured\s+the\s+"
         r"(?:town|city|village|district|base)\b",
@@ -157,6 +160,7 @@ CUES: tuple[Cue, ...] = (
         'forces) or "Battles: non-state actor overtakes territory" (any other group).',
     ),
     _cue(
+        "riot",
         r"\b(?:threw|throwing|hurl\w*|pelt\w*)\b[^.]{0,30}\b(?:stones?|rocks?|bricks?)\b"
         r"|\bstone[- ]?(?:pelting|throwing)\b|\bburn\w*\s+(?:of\s+)?(?:tyres|tires)\b"
         r"|\bbarricad\w*|\bvandali[sz]\w*|\bfired\s+(?:gun)?shots\s+in\s+the\s+air\b"
@@ -166,6 +170,7 @@ CUES: tuple[Cue, ...] = (
         '"Riots: violent demonstration" (or "Riots: mob violence" outside a demonstration).',
     ),
     _cue(
+        "looting",
         r"\bloot\w*|\bransack\w*|\bpillag\w*|\btorch(?:ed|ing)\b|\barson\w*"
         r"|\bset\s+(?:on\s+)?fire\s+to\b|\bburn\w*\s+down\b|\bdestroy(?:ed|ing)\s+(?:\w+\s+)?"
         r"(?:houses?|homes?|shops?|property|vehicles?|cars?|crops|buildings?|offices?)\b",
@@ -185,12 +190,14 @@ CUES: tuple[Cue, ...] = (
         r"|\bair\s*strikes?\b|\bairstrikes?\b|\bdrones?\b|\brockets?\b|\bmortars?\b",
     ),
     _cue(
+        "shelling",
         r"\bshell(?:s|ed|ing)\b|\bmortars?\b|\bartillery\b|\brockets?\b",
         {"Remote explosive/landmine/IED", "Grenade"},
         'shells, mortars, artillery and rockets are "Explosions/Remote violence: '
         'shelling/artillery/missile attack".',
     ),
     _cue(
+        "air-strike",
         r"\bair\s*strikes?\b|\bairstrikes?\b|\bwarplanes?\b|\bdrones?\b|\baircraft\b"
         r"|\bhelicopters?\b|\bair\s+raids?\b",
         {"Armed clash", "Attack", "Remote explosive/landmine/IED", "Grenade"},
@@ -198,6 +205,30 @@ CUES: tuple[Cue, ...] = (
         "when people are killed.",
         # Ground fighting with air support is still a battle in ACLED.
         unless=r"\bclash\w*|\bfight\w*|\bfought\b|\bbattle\w*|\bexchange\w* of fire\b",
+    ),
+    _cue(
+        "grenade",
+        r"\bgrenades?\b",
+        {
+            "Attack",
+            "Armed clash",
+            "Remote explosive/landmine/IED",
+            "Shelling/artillery/missile attack",
+        },
+        'a grenade thrown or exploding is "Explosions/Remote violence: grenade", even when '
+        "people are killed.",
+    ),
+    _cue(
+        "mob",
+        r"\b(?:supporters|members|youths?|villagers|residents|students|traders|farmers|herders"
+        r"|crowds?|mobs?|locals)\b[^.]{0,60}\bclash\w*|\bclash\w*\b[^.]{0,40}\b(?:supporters"
+        r"|youths?|villagers|residents)\b|\bmobs?\b|\blynch\w*",
+        {"Armed clash", "Peaceful protest"},
+        "unarmed groups (party supporters, youths, villagers, a mob) fighting each other or "
+        'beating someone is "Riots: mob violence"; "Battles: armed clash" is for armed, '
+        "organised groups.",
+        unless=r"\bgunmen\b|\bmilitants?\b|\bsoldiers\b|\btroops\b|\barmy\b|\brebels?\b"
+        r"|\bmilitia\w*|\bjihadists?\b|\bfighters\b",
     ),
 )
 

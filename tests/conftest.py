@@ -119,12 +119,12 @@ def wire(request: pytest.FixtureRequest, replay_wire: dict[str, Any]) -> dict[st
 
 
 @contextmanager
-def replay(module: str, name: str) -> Iterator[Any]:
+def replay(module: str, name: str, match_on: list[str] | None = None) -> Iterator[Any]:
     """Replay a cassette by name, failing if any recorded interaction goes unplayed."""
     recorder = vcrpy.VCR(
         cassette_library_dir=str(ROOT / "cassettes" / module),
         record_mode="none",
-        match_on=MATCH_ON,
+        match_on=match_on or MATCH_ON,
     )
     with recorder.use_cassette(name, allow_playback_repeats=False) as cassette:
         yield cassette

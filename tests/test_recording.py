@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,48 @@ def test_cli_record_then_replay_gives_the_same_json(tmp_path: Path, fake: FakeSe
     assert f"--record {run_file}" in stale.stderr
     both = runner.invoke(app, [*common, "--record", "a.yaml", "--replay", str(run_file)])
     assert both.exit_code == 2 and "not both" in both.stderr
+
+
+def test_json_answers_are_pretty_and_replay_exactly(recorded: tuple[Path, Any]) -> None:
+    path, first = recorded
+    text = path.read_text()
+    assert "version: 2" in text and "content: !json |-" in text
+    # One field per line: a changed answer diffs as the changed field.
+    assert re.search(r'\n +"sub_event_type": "Government regains territory",\n', text)
+    with Extractor(base_url=DEAD_URL, model="m", replay=path) as extractor:
+        assert same_output(first, extractor.extract(seed_text(), published="2019-08-21"))
+
+
+@pytest.mark.parametrize(
+    ("value", "tagged"),
+    [
+        ('{"records": [{"a": 1, "b": "é"}]}', True),
+        ('{"records":[{"a":1,"b":"\\u00e9"}]}', True),
+        ("[1, 2.5, null]", True),
+        ('{"a":1, "b":2}', False),  # no serializer writes this spacing: kept as it is
+        ('{"a": 1, "a": 2}', False),  # a repeated key would be lost
+        ("{not json}", False),
+        ("plain text", False),
+    ],
+)
+def test_only_json_that_round_trips_is_pretty_printed(value: str, tagged: bool) -> None:
+    from llm_extract import recording_yaml
+
+    dumped = recording_yaml.dump({"content": value})
+    assert ("!json" in dumped) == tagged
+    assert recording_yaml.load(dumped) == {"content": value}
+
+
+def test_version_1_files_still_replay(recorded: tuple[Path, Any]) -> None:
+    import yaml
+
+    from llm_extract import recording_yaml
+
+    path, first = recorded
+    data = recording_yaml.load(path.read_text())
+    data["version"] = 1  # written before pretty JSON: plain strings, no tags
+    old = path.with_name("old.yaml")
+    old.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert "!json" not in old.read_text()
+    with Extractor(base_url=DEAD_URL, model="m", replay=old) as extractor:
+        assert same_output(first, extractor.extract(seed_text(), published="2019-08-21"))

@@ -225,3 +225,33 @@ def test_an_unknown_place_is_null() -> None:
         "admin1": None,
         "country": "Syria",
     }
+
+
+@pytest.mark.parametrize(
+    ("count", "text", "injured"),
+    [
+        (11, "A grenade hit a salon. 1 person was killed and 11 were injured.", True),
+        (1, "A grenade hit a salon. 1 person was killed and 11 were injured.", False),
+        (15, "The blast killed two people, wounding 15 others.", True),
+        (2, "Soldiers killed 3 rebels and 2 civilians; 4 were wounded.", False),
+        (4, "Soldiers killed 3 rebels and 2 civilians; 4 were wounded.", True),
+        (5, "Five people were wounded; one of them later died.", True),
+        (31, "21 soldiers and 10 rebels were killed, 40 injured.", False),  # a sum: not judged
+        (11, "11 people were injured, 1.5 km from the market.", True),
+    ],
+)
+def test_a_count_stated_only_for_the_injured_is_found(count: int, text: str, injured: bool) -> None:
+    from llm_extract.schema_kit import injured_only
+
+    assert injured_only(count, text) is injured
+
+
+def test_fatalities_drop_the_injured_the_model_added() -> None:
+    record = load_schema("conflict_events").record
+    data = conflict_answer(sub_event_type="Armed clash", fatalities=[1, 11])["records"][0]
+    text = "Gunmen attacked a checkpoint in Ndera. 1 soldier was killed and 11 were injured."
+    with extraction_context(ExtractionContext(Document.from_text(text), SEED_PUBLISHED)):
+        data = {**data, "evidence": [1, 2], "event_date": None}
+        assert record.model_validate(data).fatalities == 1
+        assert record.model_validate({**data, "fatalities": [11]}).fatalities is None
+        assert record.model_validate({**data, "fatalities": [12]}).fatalities == 12  # not stated

@@ -290,3 +290,20 @@ def test_a_cue_with_an_unless_word_stays_quiet(fake: FakeServer, fake_backend: F
     result = make(fake_backend).extract(text, published="2020-05-04")
     assert result.attempts.second_looks == 0  # ground fighting with air support is a battle
     assert "aircraft or drones" not in last_text(fake.requests[0])
+
+
+def test_a_cue_in_the_text_brings_its_worked_example(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    text = "On 9 May 2020, supporters of two parties clashed in Kasumbalesa. Two were killed."
+    fake.enqueue(answer("Riots: mob violence", "On 9 May 2020", "Kasumbalesa", "Rioters", None,
+                        [1, 2]))  # fmt: skip
+    make(fake_backend).extract(text, published="2020-05-10")
+    messages = fake.requests[0]["messages"]
+    example = next(m["content"] for m in messages if "Kitwe" in m["content"])
+    assert '"Riots: mob violence"' in messages[messages.index(
+        next(m for m in messages if m["content"] == example)) + 1]["content"]  # fmt: skip
+    assert messages[-1]["content"].count("[S1]") == 1  # the document comes last, after it
+    fake.enqueue(conflict_answer())
+    make(fake_backend).extract(seed_text().split("\n")[3], published=SEED_PUBLISHED)
+    assert not any("Kitwe" in m["content"] for m in fake.requests[1]["messages"])

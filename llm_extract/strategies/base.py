@@ -46,15 +46,15 @@ class Strategy(ABC):
         """One record per event across pieces (pieces overlap, and events span sentences)."""
         return merge(records)
 
-    def hints(self, piece: Document, schema: Schema) -> tuple[str, ...]:
-        """Notes for the model on this piece: each codebook cue its text contains, once."""
+    def hints(self, piece: Document, schema: Schema) -> dict[str, str]:
+        """The codebook cues whose words this piece contains: cue name -> note for the model."""
         if not self.cue_hints:
-            return ()
-        notes: dict[str, None] = {}
-        for cue in schema.codebook_cues:
-            if words := cue.find(piece.text):
-                notes[f'"{words}": {cue.hint}'] = None
-        return tuple(notes)
+            return {}
+        notes: dict[str, str] = {}
+        for n, cue in enumerate(schema.codebook_cues):
+            if (words := cue.find(piece.text)) and (cue.name or str(n)) not in notes:
+                notes[cue.name or str(n)] = f'"{words}": {cue.hint}'
+        return notes
 
     def review(
         self, piece: Document, records: list[Any], schema: Schema, *, whole: bool = True
