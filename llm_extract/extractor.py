@@ -23,7 +23,7 @@ from llm_extract.chunking import Chunk, combine
 from llm_extract.clients import Clients
 from llm_extract.concurrent import ManyItem, Outcome
 from llm_extract.context import ExtractionContext, extraction_context
-from llm_extract.documents import DEFAULT_MAX_CHARS, Document, parse_published
+from llm_extract.documents import Document, parse_published
 from llm_extract.errors import (
     ConfigError,
     ExtractionFailedError,
@@ -36,7 +36,7 @@ from llm_extract.limiter import RateLimit, gate_for
 from llm_extract.result import ExtractionResult
 from llm_extract.schema_kit import dates_from_evidence
 from llm_extract.schemas import Schema, load_schema
-from llm_extract.settings import DEFAULT_CONCURRENCY, ExtractorSettings
+from llm_extract.settings import ExtractorSettings
 from llm_extract.strategies import Strategy, resolve_strategy
 from llm_extract.templates import PromptTemplate
 from llm_extract.transport import (
@@ -47,7 +47,6 @@ from llm_extract.transport import (
     with_transport_retries,
 )
 from llm_extract.validate import (
-    DEFAULT_VALIDATION_RETRIES,
     finish,
     patch_create,
     structured_call_kwargs,
@@ -58,6 +57,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 DEFAULT_SCHEMA = "conflict_events"
+_D = ExtractorSettings()  # the defaults live in the settings (the CLI shows the same ones)
 _CHARS_PER_TOKEN = 4  # rough, for refusing clearly-too-long prompts before sending them
 # A chunk failing in these ways is reported in the result; other errors (bad key, no server)
 # would fail every chunk alike, so they stop the document.
@@ -106,17 +106,17 @@ class Extractor:
         api_key: str | None = None,
         template: str | Path | None = None,
         strategy: str | Strategy | None = None,
-        validation_retries: int = DEFAULT_VALIDATION_RETRIES,
-        transport_retries: int | Retrying = DEFAULT_TRANSPORT_RETRIES,
-        retry_wait: float = 1.0,
+        validation_retries: int = _D.validation_retries,
+        transport_retries: int | Retrying = _D.transport_retries,
+        retry_wait: float = _D.retry_wait,
         timeout: float | None = None,
-        max_tokens: int = 2048,
-        temperature: float = 0.0,
-        max_chars: int = DEFAULT_MAX_CHARS,
+        max_tokens: int = _D.max_tokens,
+        temperature: float = _D.temperature,
+        max_chars: int = _D.max_chars,
         chunk_chars: int | None = None,
-        chunk_overlap: int = 1,
-        chunk_concurrency: int = 4,
-        concurrency: int = DEFAULT_CONCURRENCY,
+        chunk_overlap: int = _D.chunk_overlap,
+        chunk_concurrency: int = _D.chunk_concurrency,
+        concurrency: int = _D.concurrency,
         cache: str | Path | None = None,
         record: str | Path | None = None,
         replay: str | Path | None = None,

@@ -370,3 +370,27 @@ def test_plain_progress_lines(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("1/3 documents (0 failed, 1 cached), 2 records, 120 tokens")
     assert err[1] == "failed b: boom." and err[2].startswith("2/3 documents (1 failed, 1 cached)")
+
+
+def test_cache_shared_by_threads_and_processes(tmp_path: Path) -> None:
+    import multiprocessing
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "shared.sqlite"
+
+    def write(tag: str) -> None:
+        cache = ResponseCache(path)
+        for i in range(100):
+            cache.put("http://e/v1", f"{tag}-{i}", b'{"choices": [1]}')
+            assert cache.get("http://e/v1", f"{tag}-{i}") == b'{"choices": [1]}'
+
+    context = multiprocessing.get_context("fork")
+    procs = [context.Process(target=write, args=(f"p{n}",)) for n in range(2)]
+    for proc in procs:
+        proc.start()
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, [f"t{n}" for n in range(4)]))
+    for proc in procs:
+        proc.join(30)
+    assert [proc.exitcode for proc in procs] == [0, 0]
+    assert len(ResponseCache(path)) == 600  # WAL + busy timeout: no write was lost
