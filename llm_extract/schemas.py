@@ -8,6 +8,7 @@ Shipped schemas are plain files, so adding one needs no change to the package: a
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib
 import importlib.util
@@ -152,4 +153,46 @@ def _wrap(name: str, record: type[BaseModel]) -> Schema:
             ),
         ),
     )
+    _cache_json_schema(response_model)
     return Schema(name=name, record=record, response_model=response_model)
+
+
+def _cache_json_schema(model: type[BaseModel]) -> None:
+    """Build the list model's JSON schema once, not on every request.
+
+    instructor wraps the response model in a fresh subclass on every call and asks it for its
+    JSON schema; generating it is a large part of a request's CPU. A wrapper with the model's
+    name and fields gets the model's schema, once checked to be identical to what it would
+    generate itself; each caller gets its own copy. So the request sent is exactly the one
+    generating the schema afresh would give.
+    """
+    generate = BaseModel.model_json_schema.__func__  # type: ignore[attr-defined]
+    cached: dict[Any, dict[str, Any]] = {}
+    wrappers_agree: dict[Any, bool] = {}
+
+    def model_json_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            key = hash((args, tuple(sorted(kwargs.items()))))
+        except TypeError:  # unhashable arguments: no caching
+            return dict(generate(cls, *args, **kwargs))
+        if cls is not model and not _same_shape(cls, model):
+            return dict(generate(cls, *args, **kwargs))
+        if key not in cached:
+            cached[key] = generate(model, *args, **kwargs)
+        if cls is not model:
+            if key not in wrappers_agree:
+                wrappers_agree[key] = generate(cls, *args, **kwargs) == cached[key]
+            if not wrappers_agree[key]:
+                return dict(generate(cls, *args, **kwargs))
+        return copy.deepcopy(cached[key])
+
+    model.model_json_schema = classmethod(model_json_schema)  # type: ignore[assignment,method-assign]
+
+
+def _same_shape(cls: type[BaseModel], model: type[BaseModel]) -> bool:
+    return (
+        issubclass(cls, model)
+        and cls.__name__ == model.__name__
+        and cls.__doc__ == model.__doc__
+        and cls.model_fields.keys() == model.model_fields.keys()
+    )

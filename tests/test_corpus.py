@@ -394,3 +394,21 @@ def test_cache_shared_by_threads_and_processes(tmp_path: Path) -> None:
         proc.join(30)
     assert [proc.exitcode for proc in procs] == [0, 0]
     assert len(ResponseCache(path)) == 600  # WAL + busy timeout: no write was lost
+
+
+def test_cached_json_schema_is_what_generating_it_gives() -> None:
+    from pydantic import BaseModel, create_model
+
+    from llm_extract import load_schema
+
+    model = load_schema("conflict_events").response_model
+    fresh = BaseModel.model_json_schema.__func__  # type: ignore[attr-defined]
+    assert model.model_json_schema() == fresh(model)
+    # instructor's per-call wrapper (same name, docstring and fields) gets the same schema.
+    wrapper = create_model(model.__name__, __base__=model, __doc__=model.__doc__)
+    assert wrapper.model_json_schema() == fresh(wrapper) == fresh(model)
+    other = create_model("Other", __base__=model, extra=(int, 0))
+    assert "extra" in other.model_json_schema()["properties"]  # a real subclass: its own
+    mine = model.model_json_schema()
+    mine["title"] = "changed"  # a caller's copy: the cache is untouched
+    assert model.model_json_schema()["title"] != "changed"
