@@ -106,11 +106,11 @@ def extract(
     backend: BackendOpt = None,
     validation_retries: Annotated[
         int | None,
-        typer.Option(help=f"Re-asks after invalid output [default: {_D.validation_retries}]."),
+        typer.Option(help=f"Re-asks after invalid output (default: {_D.validation_retries})."),
     ] = None,
     transport_retries: Annotated[
         int | None,
-        typer.Option(help=f"Resends after 429/5xx/timeouts [default: {_D.transport_retries}]."),
+        typer.Option(help=f"Resends after 429/5xx/timeouts (default: {_D.transport_retries})."),
     ] = None,
     timeout: Annotated[
         float | None,
@@ -120,11 +120,11 @@ def extract(
         ),
     ] = None,
     max_tokens: Annotated[
-        int | None, typer.Option(help=f"Answer length limit in tokens [default: {_D.max_tokens}].")
+        int | None, typer.Option(help=f"Answer length limit in tokens (default: {_D.max_tokens}).")
     ] = None,
     max_chars: Annotated[
         int | None,
-        typer.Option(help=f"Refuse documents longer than this [default: {_D.max_chars}]."),
+        typer.Option(help=f"Refuse documents longer than this (default: {_D.max_chars})."),
     ] = None,
     chunk_chars: Annotated[
         int | None,
@@ -151,7 +151,7 @@ def extract(
         int | None,
         typer.Option(
             help="Requests in flight at once on the endpoint, shared by all documents, "
-            f"chunks and retries [default: {_D.concurrency}; the embedded model serves 1]."
+            f"chunks and retries (default: {_D.concurrency}; the embedded model serves 1)."
         ),
     ] = None,
     cache: Annotated[
@@ -172,7 +172,7 @@ def extract(
         typer.Option(
             "--format",
             help="jsonl, csv (one row per record; ACLED columns for conflict_events) or "
-            "parquet (needs pyarrow) [default: from -o's suffix, else jsonl].",
+            "parquet (needs pyarrow) (default: from -o's suffix, else jsonl).",
         ),
     ] = None,
     rate_limit: Annotated[

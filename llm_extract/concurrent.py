@@ -10,6 +10,7 @@ run at once and is raised to the caller, after the outcomes already yielded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -106,7 +107,9 @@ async def aextract_many(
         while (outcome := await asyncio.to_thread(next, outcomes, None)) is not None:
             yield outcome
     finally:
-        outcomes.close()
+        # Cancelled while a worker thread is inside next(): that call ends on its own.
+        with contextlib.suppress(ValueError):
+            outcomes.close()
 
 
 def run_many(
