@@ -29,8 +29,9 @@ from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from llm_extract.concurrent import Outcome
 from llm_extract.documents import Document, parse_published
-from llm_extract.errors import InputError, describe
+from llm_extract.errors import InputError, LlmExtractError, describe
 from llm_extract.inputs import Columns, Job, iter_jobs, unique_jobs
 from llm_extract.output_file import open_output
 from llm_extract.result import Attempts, Usage
@@ -176,22 +177,29 @@ def _run(
                 yield job.document, job.published
 
     # An error that is no one document's (bad key, no server) leaves extract_many at once:
-    # every further document would fail the same way. Lines already written stay.
-    for outcome in extractor.extract_many(items()):
-        job = runnable[outcome.index]
-        if outcome.error is not None or outcome.result is None:
-            error = describe(outcome.error or InputError("unreadable"))
-            emit(job, {**_head(job), "status": "error", "error": error})
-        else:
-            # "partial": some chunks failed. Their records are kept; a rerun retries it.
-            result = outcome.result
-            status = "ok" if result.complete else "partial"
-            row = {**_head(job), "status": status, **result.to_json_dict()}
-            row["text"] = outcome.document.text if outcome.document else None  # what the
-            # evidence offsets index (the review page shows it)
-            emit(job, row)
+    # every further document would fail the same way. Lines already written stay, and the
+    # error carries the summary so far (``error.summary``).
+    try:
+        for outcome in extractor.extract_many(items()):
+            emit(runnable[outcome.index], _row(runnable[outcome.index], outcome))
+    except LlmExtractError as e:
+        summary.seconds = time.perf_counter() - started
+        e.summary = summary  # type: ignore[attr-defined]
+        raise
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _row(job: Job, outcome: Outcome) -> dict[str, Any]:
+    if outcome.error is not None or outcome.result is None:
+        error = describe(outcome.error or InputError("unreadable"))
+        return {**_head(job), "status": "error", "error": error}
+    # "partial": some chunks failed. Their records are kept; a rerun retries it.
+    result = outcome.result
+    status = "ok" if result.complete else "partial"
+    row = {**_head(job), "status": status, **result.to_json_dict()}
+    row["text"] = job.document.text if job.document else None  # what the evidence offsets
+    return row  # index (the review page shows it)
 
 
 def _head(job: Job) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from rich.progress import (
 )
 
 from llm_extract.batch import BatchSummary, run_batch
-from llm_extract.errors import ConfigError
+from llm_extract.errors import ConfigError, LlmExtractError
 from llm_extract.extractor import Extractor
 from llm_extract.inputs import Columns
 from llm_extract.tables import FORMATS, write_table
@@ -186,6 +186,11 @@ def run_corpus(
             on_start=reporter.start,
             columns=columns,
         )
+    except LlmExtractError as e:
+        # The run stopped (bad key, no server): its summary so far still goes beside the output.
+        if jsonl is not None and isinstance(getattr(e, "summary", None), BatchSummary):
+            _write_summary(e.summary, jsonl)  # type: ignore[attr-defined]
+        raise
     finally:
         reporter.close()
     if jsonl is not None and table is not None:
@@ -195,11 +200,15 @@ def run_corpus(
     _finish(summary, jsonl, quiet)
 
 
+def _write_summary(summary: BatchSummary, output: Path) -> None:
+    data = summary.to_json_dict()
+    summary_path(output).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
 def _finish(summary: BatchSummary, output: Path | None, quiet: bool) -> None:
     data = summary.to_json_dict()
     if output is not None:
-        target = summary_path(output)
-        target.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        _write_summary(summary, output)
     if not quiet:
         tokens = data["tokens"]
         typer.echo(

@@ -159,8 +159,9 @@ def test_auth_error_stops_the_run_and_keeps_what_was_written(tmp_path: Path) -> 
                             for i in range(40)))  # fmt: skip
     ex = Extractor(backend=FakeBackend(fake), concurrency=1, transport_retries=fast_retrying(0))
     out = tmp_path / "out.jsonl"
-    with pytest.raises(AuthenticationError, match="rejected the API key"):
+    with pytest.raises(AuthenticationError, match="rejected the API key") as stopped:
         run_batch(ex, [docs], out, published=PUBLISHED)
+    assert stopped.value.summary.ok == 3  # type: ignore[attr-defined]  # the summary so far
     written = lines(out)
     assert [r["status"] for r in written] == ["ok"] * 3
     assert count[0] < 40  # stopped at once, not after every document
