@@ -413,3 +413,17 @@ def test_cached_json_schema_is_what_generating_it_gives() -> None:
     mine = model.model_json_schema()
     mine["title"] = "changed"  # a caller's copy: the cache is untouched
     assert model.model_json_schema()["title"] != "changed"
+
+
+def test_progress_bar_counts() -> None:
+    from llm_extract.cli_corpus import BarReporter, reporter_for
+
+    bar = BarReporter()
+    bar.start(2, 1)
+    bar.result({"status": "partial", "source": "a", "records": [1], "failed_chunks": [{}],
+                "usage": {"total_tokens": 5}, "attempts": {"requests": 1}})  # fmt: skip
+    bar.close()
+    task = bar.progress.tasks[0]
+    assert (task.total, task.completed, bar.failed, bar.records) == (2, 1, 1, 1)
+    assert "records 1" in task.fields["stats"]
+    assert type(reporter_for(quiet=True)).__name__ == "Reporter"  # --quiet: shows nothing
