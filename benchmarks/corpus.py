@@ -3,8 +3,8 @@
     python benchmarks/corpus.py [--latency 4] [--per-slot 2] [--overhead-docs 200]
 
 The server (``llm_extract.testing.fault_server``, a separate process so it does not share the
-client's interpreter) answers every request with the seed article's real recorded answer after
-``--latency`` seconds. Three measurements, ratios from the same run:
+client's interpreter) answers every request with the real recorded answer for the seed
+article's lead after ``--latency`` seconds. Three measurements, ratios from the same run:
 
 1. Throughput against the concurrency bound: N = per-slot x C documents at C in flight; the
    ideal wall time is N x L / C. Prints achieved/ideal (goal >= 0.9) for C = 1, 8, 32, 128.
@@ -34,11 +34,11 @@ from pydantic import BaseModel, Field, create_model
 from llm_extract import Extractor, run_batch
 from llm_extract.context import ExtractionContext, extraction_context
 from llm_extract.documents import Document, parse_published
-from llm_extract.testing.soak import SEED_PUBLISHED, make_corpus
+from llm_extract.testing.soak import SEED_PUBLISHED, make_corpus, seed_lead
 
 ROOT = Path(__file__).resolve().parent.parent
-CASSETTE = ROOT / "cassettes" / "test_wire" / "test_seed_article_real.yaml"
-SEED = (ROOT / "examples" / "khan_sheikhoun_2019.txt").read_text(encoding="utf-8")
+CASSETTE = ROOT / "cassettes" / "test_wire" / "test_seed_lead_real.yaml"
+SEED = seed_lead((ROOT / "examples" / "khan_sheikhoun_2019.txt").read_text(encoding="utf-8"))
 
 
 class Server:

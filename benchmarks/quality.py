@@ -1,7 +1,7 @@
 """Extraction quality: a naive instructor call against llm_extract's default, same model, same docs.
 
     python benchmarks/quality.py [--split check|tune|strat-tune|strat-check|all|none]
-                                 [--per-type N] [--limit N] [--wikievents N]
+                                 [--per-type N] [--limit N] [--types A,B] [--wikievents N]
                                  [--strategies naive,single,find-fill] [--template PATH]
                                  [--base-url URL --model NAME]
 
@@ -362,6 +362,9 @@ def main() -> None:
     )
     parser.add_argument("--per-type", type=int, default=5)
     parser.add_argument("--limit", type=int)
+    parser.add_argument(
+        "--types", help="only these event types (comma-separated, stratified splits)"
+    )
     parser.add_argument("--wikievents", type=int, default=0)
     parser.add_argument("--template", help="candidate template (default: the schema's own)")
     parser.add_argument("--strategies", default="naive,single,find-fill")
@@ -392,6 +395,8 @@ def main() -> None:
     }
     if args.split != "none":
         docs = acled_split(args.split, args.limit, args.per_type)
+        if args.types:
+            docs = [d for d in docs if stratum(d) in args.types.split(",")]
         tag = f"acled-{args.split}"
         runs = {name: measure(name, docs, run, tag) for name, run in runners.items()}
         print(f"\n== {tag}: {len(docs)} documents, model {backend.label} ==")

@@ -2,9 +2,10 @@
 
     python benchmarks/soak.py [--documents 1000] [--kills 4] [--concurrency 32] [--seed 0]
 
-A loopback fault server (in this process) answers with the seed article's real recorded answer
-and fails about 30% of requests (429 with Retry-After, 500, 503, timeouts, connection resets,
-truncated and non-JSON bodies; ``SOAK_FAULTS``). Two runs, each the real CLI in its own process:
+A loopback fault server (in this process) answers with the real recorded answer for the seed
+article's lead and fails about 30% of requests (429 with Retry-After, 500, 503, timeouts,
+connection resets, truncated and non-JSON bodies; ``SOAK_FAULTS``). Two runs, each the real CLI
+in its own process:
 
 1. uninterrupted: ``llm-extract extract corpus.jsonl -o a.jsonl --concurrency C``;
 2. killed: the same command into b.jsonl, ``kill -9`` at ``--kills`` random moments, then run
@@ -35,12 +36,13 @@ from llm_extract.testing.soak import (
     make_corpus,
     reconcile,
     run_with_kills,
+    seed_lead,
     spawned,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-CASSETTE = ROOT / "cassettes" / "test_wire" / "test_seed_article_real.yaml"
-SEED = (ROOT / "examples" / "khan_sheikhoun_2019.txt").read_text(encoding="utf-8")
+CASSETTE = ROOT / "cassettes" / "test_wire" / "test_seed_lead_real.yaml"
+SEED = seed_lead((ROOT / "examples" / "khan_sheikhoun_2019.txt").read_text(encoding="utf-8"))
 
 
 def soak(args: argparse.Namespace, folder: Path, killed: bool) -> dict[str, Any]:

@@ -222,7 +222,8 @@ CUES: tuple[Cue, ...] = (
         "mob",
         r"\b(?:supporters|members|youths?|villagers|residents|students|traders|farmers|herders"
         r"|crowds?|mobs?|locals)\b[^.]{0,60}\bclash\w*|\bclash\w*\b[^.]{0,40}\b(?:supporters"
-        r"|youths?|villagers|residents)\b|\bmobs?\b|\blynch\w*",
+        r"|youths?|villagers|residents)\b|\bmobs?\b|\blynch\w*|\b(?:demonstrators|protesters"
+        r"|crowds?|residents|villagers|youths?)\b[^.]{0,80}\b(?:killed|beat|lynched|stoned)\b",
         {"Armed clash", "Peaceful protest"},
         "unarmed groups (party supporters, youths, villagers, a mob) fighting each other or "
         'beating someone is "Riots: mob violence"; "Battles: armed clash" is for armed, '

@@ -1,7 +1,8 @@
-"""Shared fixtures: offline by default, isolated user settings, cassettes under cassettes/.
+"""Shared fixtures: offline by default, isolated user settings, recordings under cassettes/.
 
-Cassettes replay with record mode ``none`` (set in pyproject), so no test touches the network.
-To re-record from the embedded model, run ``python tests/record_cassettes.py`` (see README).
+Recordings (the shipped plugin's format, :mod:`llm_extract.recording`) replay only, so no test
+touches the network. To re-record from the embedded model, run ``python
+tests/record_cassettes.py`` (see README).
 """
 
 from __future__ import annotations
@@ -14,59 +15,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import vcr as vcrpy
 from tenacity import Retrying
 
-from llm_extract import limiter, transport_retrying
-from llm_extract.backends.model_files import MODEL_NAME
+from llm_extract import limiter, recording, transport_retrying
+from llm_extract.recording import Recording
 from tests.fakes import FakeBackend, FakeServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "khan_sheikhoun_2019.txt"
 SEED_PUBLISHED = date(2019, 8, 21)
-
-# Headers that may carry secrets or account identity; removed before a cassette is written.
-SECRET_REQUEST_HEADERS = ["authorization", "api-key", "openai-organization", "openai-project",
-                          "cookie", "x-api-key"]  # fmt: skip
-SECRET_RESPONSE_HEADERS = ["set-cookie", "openai-organization", "openai-project",
-                           "x-request-id", "cf-ray"]  # fmt: skip
+#: Where a replayed request "goes" (nowhere: the recording answers it).
+REPLAY_URL = recording.REPLAY_URL
 
 
-def scrub_request(request: Any) -> Any:
-    for name in list(request.headers):
-        if name.lower() in SECRET_REQUEST_HEADERS or name.lower().startswith("x-stainless"):
-            del request.headers[name]
-    return request
-
-
-def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    headers = response.get("headers", {})
-    for name in list(headers):
-        if name.lower() in SECRET_RESPONSE_HEADERS:
-            del headers[name]
-    return response
-
-
-# The embedded server picks a free port each run: match on what was asked, not where.
-MATCH_ON = ["method", "path"]
-
-
-@pytest.fixture(scope="module")
-def vcr_config() -> dict[str, Any]:
-    return {
-        "before_record_request": scrub_request,
-        "before_record_response": scrub_response,
-        "filter_query_parameters": ["api-key", "key"],
-        "match_on": MATCH_ON,
-        "decode_compressed_response": True,
-        "allow_playback_repeats": False,
-    }
-
-
-@pytest.fixture(scope="module")
-def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
-    module = request.module.__name__.rsplit(".", 1)[-1]
-    return str(ROOT / "cassettes" / module)
+@contextmanager
+def replay(module: str, name: str) -> Iterator[Recording]:
+    """Replay ``cassettes/<module>/<name>`` for every extractor, failing if any recorded exchange
+    goes unasked (the test now sends fewer requests than were recorded)."""
+    cassette = Recording(
+        ROOT / "cassettes" / module / name, "none", rerecord="python tests/record_cassettes.py"
+    )
+    with recording.use(cassette):
+        yield cassette
+    assert not cassette.unplayed, f"unplayed exchanges in {name}"
 
 
 @pytest.fixture(autouse=True)
@@ -79,56 +50,6 @@ def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("LLM_EXTRACT_CACHE", raising=False)
     # Endpoint gates are per process: no test inherits another's limit or 429 pause.
     monkeypatch.setattr(limiter, "_gates", {})
-
-
-@pytest.fixture(autouse=True)
-def _all_interactions_played(request: pytest.FixtureRequest) -> Any:
-    """A replayed cassette whose interactions were not all used means the test changed."""
-    yield
-    if (
-        request.node.get_closest_marker("vcr")
-        and request.config.getoption("--record-mode") == "none"
-    ):
-        cassette = request.getfixturevalue("vcr")
-        assert cassette.all_played, f"unplayed interactions in {cassette._path}"
-
-
-REPLAY_URL = "http://127.0.0.1:8080/v1"
-
-
-@pytest.fixture
-def replay_wire() -> dict[str, Any]:
-    """Extractor settings for replaying a recording (any URL: cassettes match method and path)."""
-    return {"base_url": REPLAY_URL, "model": MODEL_NAME}
-
-
-@pytest.fixture
-def wire(request: pytest.FixtureRequest, replay_wire: dict[str, Any]) -> dict[str, Any]:
-    """Replay settings, or, when recording, the real embedded model."""
-    if request.config.getoption("--record-mode") == "none":
-        return replay_wire
-    from llm_extract.backends.embedded import EmbeddedBackend
-    from llm_extract.backends.model_files import ensure_model_file
-
-    # Recording uses the real cache, not the per-test temporary one.
-    return {
-        "backend": EmbeddedBackend(
-            model_path=ensure_model_file(Path.home() / ".cache" / "llm_extract")
-        )
-    }
-
-
-@contextmanager
-def replay(module: str, name: str, match_on: list[str] | None = None) -> Iterator[Any]:
-    """Replay a cassette by name, failing if any recorded interaction goes unplayed."""
-    recorder = vcrpy.VCR(
-        cassette_library_dir=str(ROOT / "cassettes" / module),
-        record_mode="none",
-        match_on=match_on or MATCH_ON,
-    )
-    with recorder.use_cassette(name, allow_playback_repeats=False) as cassette:
-        yield cassette
-    assert cassette.all_played, f"unplayed interactions in {name}"
 
 
 @pytest.fixture
@@ -155,6 +76,12 @@ def fast_retrying(retries: int, sleeps: list[float] | None = None, **_: Any) -> 
 
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
+
+
+def seed_lead() -> str:
+    """The seed article's first four sentences (the capture and the clashes): note-sized, the
+    kind of text one single-pass request codes well."""
+    return "\n".join(seed_text().split("\n")[:4])
 
 
 def conflict_answer(**overrides: Any) -> dict[str, Any]:

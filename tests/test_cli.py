@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from llm_extract.cli import app
-from tests.conftest import REPLAY_URL, SEED, replay
+from tests.conftest import REPLAY_URL, SEED, replay, seed_lead
 
 runner = CliRunner()
 WIRE = ["--base-url", REPLAY_URL, "--model", "qwen2.5-coder-1.5b-instruct-q4_k_m"]
@@ -20,13 +20,15 @@ def run(*args: str, **kw: Any) -> Any:
     return runner.invoke(app, list(args), **kw)
 
 
-def test_extract_one_file_prints_json_result() -> None:
-    with replay("test_wire", "test_seed_article_real.yaml"):
-        res = run("extract", str(SEED), "--published", "2019-08-21", *WIRE)
+def test_extract_one_file_prints_json_result(tmp_path: Path) -> None:
+    lead = tmp_path / "lead.txt"
+    lead.write_text(seed_lead(), encoding="utf-8")
+    with replay("test_wire", "test_seed_lead_real.yaml"):
+        res = run("extract", str(lead), "--published", "2019-08-21", *WIRE)
     assert res.exit_code == 0, res.stderr
     data = json.loads(res.stdout)
     assert data["records"] and data["usage"]["total_tokens"] > 0
-    text = SEED.read_text(encoding="utf-8")
+    text = seed_lead()
     for record in data["records"]:
         for ev in record["evidence"]:
             assert text[ev["start"] : ev["end"]] == ev["quote"]

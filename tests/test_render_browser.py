@@ -77,13 +77,12 @@ def browser() -> Iterator[Any]:
 def seed_page(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     """extract -o rows for the seed article from the real find-fill recording, rendered."""
     results, page = tmp_path / "results.jsonl", tmp_path / "review.html"
-    # One piece at a time, matched on the body: the recording's answers to these very prompts.
+    # One piece at a time, matched on the fingerprint: the recording's answers to these prompts.
     extractor = Extractor(
         "conflict_events", base_url=REPLAY_URL, model=MODEL_NAME, strategy="find-fill",
         chunk_concurrency=1,
     )  # fmt: skip
-    match_on = ["method", "path", "body"]
-    with replay("test_wire", "test_seed_article_find_fill_real.yaml", match_on), extractor:
+    with replay("test_wire", "test_seed_article_find_fill_real.yaml"), extractor:
         summary = run_batch(extractor, [SEED], results, published=SEED_PUBLISHED)
     assert summary.ok == 1
     rendered = CliRunner().invoke(app, ["render", str(results), "-o", str(page)])

@@ -12,9 +12,9 @@ from pathlib import Path
 from llm_extract import Extractor, run_batch
 from llm_extract.testing.fault_server import SOAK_FAULTS, FaultServer, answers_from_cassette
 from llm_extract.testing.soak import cli_args, make_corpus, reconcile, run_with_kills
-from tests.conftest import ROOT, SEED
+from tests.conftest import ROOT, seed_lead
 
-ANSWERS = answers_from_cassette(ROOT / "cassettes/test_wire/test_seed_article_real.yaml")
+ANSWERS = answers_from_cassette(ROOT / "cassettes/test_wire/test_seed_lead_real.yaml")
 
 
 def forked(argv: list[str]) -> Callable[[], int]:
@@ -45,7 +45,7 @@ CLEAN = {"lost": 0, "unknown": 0, "duplicate_ok": 0, "broken_lines": 0, "partial
 
 
 def test_fault_soak_reconciles_by_id(tmp_path: Path) -> None:
-    ids = make_corpus(tmp_path / "corpus.jsonl", 60, SEED.read_text(encoding="utf-8"))
+    ids = make_corpus(tmp_path / "corpus.jsonl", 60, seed_lead())
     cache = tmp_path / "cache.sqlite"
     with FaultServer(ANSWERS, faults=SOAK_FAULTS, hang=0.6, cache_path=cache, seed=5) as srv:
         ex = Extractor(
@@ -70,7 +70,7 @@ def test_fault_soak_reconciles_by_id(tmp_path: Path) -> None:
 
 
 def test_kill_9_and_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    ids = make_corpus(tmp_path / "corpus.jsonl", 30, SEED.read_text(encoding="utf-8"))
+    ids = make_corpus(tmp_path / "corpus.jsonl", 30, seed_lead())
     cache, out = tmp_path / "cache.sqlite", tmp_path / "out.jsonl"
     with FaultServer(ANSWERS, faults=SOAK_FAULTS, hang=0.6, cache_path=cache, seed=2,
                       latency=0.02) as srv:  # fmt: skip

@@ -1,24 +1,47 @@
-"""The real wire: replayed cassettes recorded from the embedded llama.cpp server.
+"""The real wire: requests replayed from recordings of the embedded llama.cpp server.
 
-``test_*_real`` cassettes are real recordings (re-record: ``python tests/record_cassettes.py``).
-``crafted_*`` cassettes are fault sequences built by that script from the real recording:
-the fault responses are crafted, every success body is the real one.
+The tests use the shipped pytest plugin (:mod:`llm_extract.testing`), as a user's suite would:
+each ``*_real`` test records to, or replays from, ``cassettes/test_wire/<test name>.yaml``,
+matched on the request fingerprint, so a template, schema, strategy or input change since the
+recording fails the test with a diff instead of passing on answers to another prompt.
+
+Re-record them all (needs the [local] extra; a few minutes on 2 CPU cores), then rebuild the
+crafted fault recordings from the real one: ``python tests/record_cassettes.py``.
+``crafted_*`` recordings are fault sequences built by that script from the real recording: the
+fault responses are crafted, every success body is the real one.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from llm_extract import Extractor, TransportRetriesExhaustedError
-from tests.conftest import SEED_PUBLISHED, fast_retrying, replay, seed_text
+from llm_extract import recording as recordings
+from llm_extract.backends.model_files import MODEL_NAME
+from llm_extract.recording import Recording
+from tests.conftest import ROOT, SEED_PUBLISHED, fast_retrying, replay, seed_lead, seed_text
 
 PLOVER_TEXT = (
     "Turkish Foreign Minister Mevlut Cavusoglu accused Damascus on Tuesday of attacking a Turkish "
     "convoy in Idlib. Russia urged both sides to respect the Sochi agreement. Ankara sent "
     "reinforcements to its observation posts on Wednesday."
 )
+
+
+@pytest.fixture
+def wire(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The embedded model when recording; when replaying, only its name (nothing starts)."""
+    if request.config.getoption("--llm-record") == "none":
+        return {"base_url": recordings.REPLAY_URL, "model": MODEL_NAME}
+    from llm_extract.backends.embedded import EmbeddedBackend
+    from llm_extract.backends.model_files import ensure_model_file
+
+    # Recording uses the real model cache, not the per-test temporary one.
+    model = ensure_model_file(Path.home() / ".cache" / "llm_extract")
+    return {"backend": EmbeddedBackend(model_path=model)}
 
 
 def check_grounded(result: Any, text: str) -> None:
@@ -29,20 +52,17 @@ def check_grounded(result: Any, text: str) -> None:
             assert text[ev.start : ev.end] == ev.quote
 
 
-@pytest.mark.vcr
-def test_seed_article_real(wire: dict[str, Any]) -> None:
-    result = Extractor("conflict_events", **wire).extract(seed_text(), published=SEED_PUBLISHED)
-    check_grounded(result, seed_text())
+def test_seed_lead_real(llm_cassette: Recording, wire: dict[str, Any]) -> None:
+    extractor = Extractor("conflict_events", **wire, strategy="single")
+    result = extractor.extract(seed_lead(), published=SEED_PUBLISHED)
+    check_grounded(result, seed_lead())
     assert result.usage.prompt_tokens > 1000 and result.usage.completion_tokens > 50
     assert result.attempts.requests >= 1
-    first = result.records[0]
-    assert first.event_date.date is None or first.event_date.date <= SEED_PUBLISHED
+    assert all(r.event_date.date is None or r.event_date.date <= SEED_PUBLISHED
+               for r in result.records)  # fmt: skip
 
 
-# Matched on the request body too: a template, schema or strategy change since recording makes
-# this replay fail instead of passing with answers to other prompts.
-@pytest.mark.vcr(match_on=["method", "path", "body"])
-def test_seed_article_find_fill_real(wire: dict[str, Any]) -> None:
+def test_seed_article_find_fill_real(llm_cassette: Recording, wire: dict[str, Any]) -> None:
     # One piece at a time, so the recording's order is the replay's.
     extractor = Extractor("conflict_events", **wire, strategy="find-fill", chunk_concurrency=1)
     result = extractor.extract(seed_text(), published=SEED_PUBLISHED)
@@ -57,14 +77,21 @@ def test_seed_article_find_fill_real(wire: dict[str, Any]) -> None:
     assert not cited & {8, 26}  # background totals are not events
 
 
-@pytest.mark.vcr
-def test_plover_real(wire: dict[str, Any]) -> None:
+def test_plover_real(llm_cassette: Recording, wire: dict[str, Any]) -> None:
     result = Extractor("plover", **wire).extract(PLOVER_TEXT, published="2019-08-21")
     check_grounded(result, PLOVER_TEXT)
     assert {r.event_type for r in result.records} <= {
         "AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST",
         "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT",
     }  # fmt: skip
+
+
+def replay_extractor(**kwargs: Any) -> Extractor:
+    # The single-pass request the real seed-lead recording holds.
+    return Extractor(
+        "conflict_events", base_url=recordings.REPLAY_URL, model=MODEL_NAME, strategy="single",
+        **kwargs,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -76,24 +103,22 @@ def test_plover_real(wire: dict[str, Any]) -> None:
         ("crafted_malformed_content_then_real_ok.yaml", 0, 1),
     ],
 )
-def test_crafted_faults_recover(
-    replay_wire: dict[str, Any], cassette: str, transport_retries: int, reasks: int
-) -> None:
-    extractor = Extractor("conflict_events", **replay_wire, transport_retries=fast_retrying(4))
+def test_crafted_faults_recover(cassette: str, transport_retries: int, reasks: int) -> None:
+    extractor = replay_extractor(transport_retries=fast_retrying(4))
     with replay("test_wire", cassette):
-        result = extractor.extract(seed_text(), published=SEED_PUBLISHED)
-    check_grounded(result, seed_text())
+        result = extractor.extract(seed_lead(), published=SEED_PUBLISHED)
+    check_grounded(result, seed_lead())
     assert result.attempts.transport_retries == transport_retries
     assert result.attempts.validation_reasks == reasks
 
 
-def test_crafted_429_forever_exhausts(replay_wire: dict[str, Any]) -> None:
-    extractor = Extractor("conflict_events", **replay_wire, transport_retries=fast_retrying(2))
+def test_crafted_429_forever_exhausts() -> None:
+    extractor = replay_extractor(transport_retries=fast_retrying(2))
     with (
         replay("test_wire", "crafted_429_x3.yaml"),
         pytest.raises(TransportRetriesExhaustedError, match="429") as info,
     ):
-        extractor.extract(seed_text(), published=SEED_PUBLISHED)
+        extractor.extract(seed_lead(), published=SEED_PUBLISHED)
     assert info.value.attempts is not None and info.value.attempts.transport_retries == 2
 
 
@@ -101,29 +126,9 @@ SECRETS = ("authorization", "api-key", "openai-organization", "openai-project", 
 
 
 def test_cassettes_hold_no_secrets() -> None:
-    from tests.conftest import ROOT
-
     cassettes = list((ROOT / "cassettes").rglob("*.yaml"))
-    assert len(cassettes) >= 7
+    assert len(cassettes) >= 8
     for path in cassettes:
         text = path.read_text(encoding="utf-8").lower()
         for secret in SECRETS:
             assert secret not in text, f"{secret!r} in {path}"
-
-
-def test_scrubbers_remove_secrets_from_requests_and_responses() -> None:
-    from vcr.request import Request
-
-    from tests.conftest import scrub_request, scrub_response
-
-    request = Request(
-        "POST", "https://api.openai.com/v1/chat/completions", b"{}",
-        {"Authorization": "Bearer sk-live", "OpenAI-Organization": "org-1",
-         "OpenAI-Project": "proj-1", "Cookie": "a=b", "X-Stainless-OS": "Linux",
-         "content-type": "application/json"},
-    )  # fmt: skip
-    scrubbed = scrub_request(request)
-    assert set(scrubbed.headers) == {"content-type"}
-    response = {"headers": {"Set-Cookie": ["x"], "openai-organization": ["org-1"],
-                            "content-type": ["application/json"]}}  # fmt: skip
-    assert set(scrub_response(response)["headers"]) == {"content-type"}

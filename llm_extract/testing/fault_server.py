@@ -43,6 +43,7 @@ from typing import Any
 import yaml
 
 from llm_extract.fingerprint import fingerprint
+from llm_extract.recording import Recording, stored_response
 
 FAULT_KINDS = ("429", "500", "503", "timeout", "reset", "truncated", "non_json")
 #: About 30% of requests fail, spread over every kind.
@@ -51,18 +52,21 @@ SOAK_FAULTS = {"429": 0.06, "500": 0.05, "503": 0.05, "timeout": 0.03, "reset": 
 
 
 def answers_from_cassette(path: str | Path) -> list[dict[str, Any]]:
-    """The 200 chat-completion bodies of a cassette (vcrpy or llm_extract recording format)."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    bodies: list[dict[str, Any]] = []
-    for item in data.get("interactions") or data.get("exchanges") or []:
-        response = item["response"]
-        status = response.get("status")
-        code = status.get("code") if isinstance(status, dict) else status
-        body = response.get("json") or (response.get("body") or {}).get("string")
-        if isinstance(body, str | bytes):
-            body = json.loads(body)
-        if code == 200 and isinstance(body, dict) and body.get("choices"):
-            bodies.append(body)
+    """The 200 chat-completion bodies of a recording (llm_extract's format, any version) or a
+    vcrpy cassette."""
+    text = Path(path).read_text(encoding="utf-8")
+    if "\nexchanges:" in text:  # an llm_extract recording: read it as replay does
+        found = [stored_response(e) for e in Recording(path, "none").exchanges]
+        bodies = [json.loads(body) for status, _, body in found if status == 200]
+    else:
+        data = yaml.safe_load(text)
+        bodies = []
+        for item in data.get("interactions") or []:
+            response = item["response"]
+            body = (response.get("body") or {}).get("string")
+            if response.get("status", {}).get("code") == 200 and body:
+                bodies.append(json.loads(body))
+    bodies = [b for b in bodies if isinstance(b, dict) and b.get("choices")]
     if not bodies:
         raise ValueError(f"{path} holds no 200 chat completion")
     return bodies

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from llm_extract import recording
+from llm_extract.errors import RecordingMissError
 from llm_extract.recording import RECORD_MODES, Recording
 
 _CALL_PASSED = pytest.StashKey[bool]()
@@ -48,11 +49,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Remember whether the test itself passed (its cassette checks run at teardown)."""
+    """Remember whether the test itself passed (its cassette checks run at teardown), and show
+    a recording miss as its message alone, not under pages of traceback through the SDKs."""
     report = yield
     if report.when == "call":
         item.stash[_CALL_PASSED] = report.passed
+        if report.failed and call.excinfo is not None:
+            miss = _recording_miss(call.excinfo.value)
+            if miss is not None:
+                report.longrepr = f"{type(miss).__name__}: {miss}"
     return report
+
+
+def _recording_miss(error: BaseException | None) -> RecordingMissError | None:
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, RecordingMissError):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
 
 
 @pytest.fixture(scope="module")

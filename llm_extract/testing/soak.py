@@ -1,7 +1,7 @@
 """The fault soak and the kill-and-resume check, shared by ``tests/test_soak.py`` (short) and
 ``benchmarks/soak.py`` (1,000 documents).
 
-A corpus of copies of the seed article (each with its own id and a closing line, so each is a
+A corpus of copies of the seed article's lead (each with its own id and a closing line, so each is a
 different request) runs against a :class:`~llm_extract.testing.fault_server.FaultServer`
 injecting faults. :func:`reconcile` then checks the output by id: every input ends as records or
 an explicit failure line, nothing is lost, no document is ``ok`` twice.
@@ -26,10 +26,14 @@ SEED_PUBLISHED = "2019-08-21"
 
 
 def seed_cassette() -> Path:
-    """The real recorded answer for the seed article (single pass; in a source checkout)."""
-    return (
-        resource_dir("schemas").parent / "cassettes" / "test_wire" / "test_seed_article_real.yaml"
-    )
+    """The real recorded answer for the seed article's lead (single pass; in a source
+    checkout)."""
+    return resource_dir("schemas").parent / "cassettes" / "test_wire" / "test_seed_lead_real.yaml"
+
+
+def seed_lead(article: str) -> str:
+    """The seed article's first four sentences: the text the recorded answer is about."""
+    return "\n".join(article.split("\n")[:4])
 
 
 def make_corpus(path: Path, n: int, seed_text: str) -> list[str]:
