@@ -157,7 +157,7 @@ def _run(
         hooks.on_start(len(todo), summary.skipped)
 
     def emit(job: Job, row: dict[str, Any]) -> None:
-        _write_line(stream, row)
+        write_line(stream, row)
         summary.count(row, job.source)
         summary.seconds = time.perf_counter() - started
         if hooks.on_result:
@@ -181,7 +181,7 @@ def _run(
     # error carries the summary so far (``error.summary``).
     try:
         for outcome in extractor.extract_many(items()):
-            emit(runnable[outcome.index], _row(runnable[outcome.index], outcome))
+            emit(runnable[outcome.index], result_row(runnable[outcome.index], outcome))
     except LlmExtractError as e:
         summary.seconds = time.perf_counter() - started
         e.summary = summary  # type: ignore[attr-defined]
@@ -190,7 +190,8 @@ def _run(
     return summary
 
 
-def _row(job: Job, outcome: Outcome) -> dict[str, Any]:
+def result_row(job: Job, outcome: Outcome) -> dict[str, Any]:
+    """The output line for one document (also written by :mod:`llm_extract.batchfiles`)."""
     if outcome.error is not None or outcome.result is None:
         error = describe(outcome.error or InputError("unreadable"))
         return {**_head(job), "status": "error", "error": error}
@@ -211,7 +212,8 @@ def _head(job: Job) -> dict[str, Any]:
     return {**head, "metadata": job.metadata} if job.metadata else head
 
 
-def _write_line(stream: IO[str], row: dict[str, Any]) -> None:
+def write_line(stream: IO[str], row: dict[str, Any]) -> None:
+    """Write one output line whole, flushed and fsync'ed."""
     stream.write(json.dumps(row, ensure_ascii=False) + "\n")
     stream.flush()
     # Not a real file (a pipe or StringIO): nothing to sync.

@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from llm_extract.cli_batch import batch_app
 from llm_extract.cli_corpus import EXIT_PARTIAL, run_corpus
 from llm_extract.cli_tools import fail as _fail
 from llm_extract.cli_tools import note as _note
@@ -44,6 +45,7 @@ app = typer.Typer(
 )
 schemas_app = typer.Typer(help="List shipped schemas, or show one's JSON Schema.")
 app.add_typer(schemas_app, name="schemas")
+app.add_typer(batch_app, name="batch")
 convert_app = typer.Typer(help="Convert gold data from other sources to llm-extract's gold JSONL.")
 app.add_typer(convert_app, name="convert")
 

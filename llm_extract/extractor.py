@@ -285,6 +285,12 @@ class Extractor:
         doc, pub = self._document(text, None), parse_published(published)
         return [(piece, self._messages(piece.document, pub)) for piece in self.plan(doc)]
 
+    def request_kwargs(self, messages: list[dict[str, str]], log: CallLog) -> dict[str, Any]:
+        """The structured ``create`` arguments the live path passes for ``messages`` (instructor
+        turns them into the request body); :mod:`llm_extract.batchfiles` writes the same body
+        into batch files. ``log`` collects the validation errors."""
+        return self._request(messages, log)
+
     def close(self) -> None:
         """Close HTTP clients (the shared embedded server stays up for the process) and write
         the ``record=`` file."""

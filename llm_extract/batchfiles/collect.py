@@ -1,0 +1,367 @@
+"""``batch collect``: read a result file, validate and ground every answer, plan the next round.
+
+A result line is the Batch API's ``{"custom_id", "response": {"status_code", "body"},
+"error"}`` (``vllm run-batch`` writes the same). Each answer to a pending request is checked as
+the live path checks it (:func:`~llm_extract.batchfiles.exchange.read_answer`):
+
+- valid: the piece is done, unless the strategy wants a second look (an empty answer, a code a
+  codebook cue contradicts): that follow-up goes into the next round;
+- invalid: instructor's own re-ask (the messages, the bad answer, the errors) goes into the next
+  round, while the validation budget (``validation_retries``) lasts; then the piece fails;
+- a per-line ``error``, a non-200 status, or no line at all for a request of a request file the
+  result file answers: the piece fails (a second look keeps the first answer instead).
+
+A document whose pieces are all settled gets the same output line ``extract -o`` writes
+(:func:`llm_extract.batch.result_row`, through the locked, resumable output file), with usage
+summed over every round. The state (:mod:`~llm_extract.batchfiles.state`) is saved after the
+lines are written, so collecting the same result file again changes nothing, and an interrupted
+collect can be run again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from openai.types.completion_usage import CompletionUsage
+
+from llm_extract.batch import BatchSummary, result_row, write_line
+from llm_extract.batchfiles.exchange import parse_completion, read_answer, request_body
+from llm_extract.batchfiles.prepare import (
+    DEFAULT_LIMITS,
+    Limits,
+    custom_id,
+    request_line,
+    write_requests,
+)
+from llm_extract.batchfiles.state import BatchState, BatchStateError, Doc, Piece, Request
+from llm_extract.chunking import Chunk, combine
+from llm_extract.concurrent import Outcome
+from llm_extract.documents import Document, parse_published
+from llm_extract.errors import (
+    ExtractionFailedError,
+    LlmExtractError,
+    OutputTruncatedError,
+    ValidationRetriesExhaustedError,
+)
+from llm_extract.inputs import Job
+from llm_extract.output_file import open_output
+from llm_extract.result import Attempts, ExtractionResult, Usage
+from llm_extract.schema_kit import dates_from_evidence
+
+if TYPE_CHECKING:
+    from llm_extract.extractor import Extractor
+
+_MAX_ERROR_CHARS = 600
+
+
+class BatchAnswerError(ExtractionFailedError):
+    """A batch request got no usable answer (a per-line error, a failed status, or no line)."""
+
+
+_ERRORS: dict[str, type[ExtractionFailedError]] = {
+    cls.__name__: cls
+    for cls in (BatchAnswerError, ValidationRetriesExhaustedError, OutputTruncatedError)
+}
+
+
+@dataclass
+class Collected:
+    """What one ``collect`` did: answers in, requests out, lines written."""
+
+    answered: int = 0
+    ignored: int = 0
+    missing: int = 0
+    errors: int = 0
+    invalid: int = 0
+    reasks: int = 0
+    second_looks: int = 0
+    next_files: list[Path] = field(default_factory=list)
+    next_requests: int = 0
+    pending_documents: int = 0
+    summary: BatchSummary = field(default_factory=BatchSummary)
+
+
+def collect(
+    extractor: Extractor,
+    state: BatchState,
+    results: Iterable[dict[str, Any]],
+    output: Path,
+    state_file: Path,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Collected:
+    """Take ``results`` (result-file lines) into ``state``; write finished documents to
+    ``output``, the next round's requests beside the first request file; save ``state_file``."""
+    run = _Round(extractor, state)
+    seen_files: set[str] = set()
+    answered: set[str] = set()
+    for line in results:
+        cid = line.get("custom_id") if isinstance(line, dict) else None
+        request = state.pending.get(cid) if isinstance(cid, str) else None
+        if request is None or cid in answered:
+            run.out.ignored += 1
+            continue
+        assert isinstance(cid, str)
+        answered.add(cid)
+        seen_files.add(request.file)
+        run.out.answered += 1
+        run.take(request, line)
+    for cid, request in list(state.pending.items()):
+        if cid not in answered and request.file in seen_files:
+            run.out.missing += 1
+            run.take(request, None)
+            answered.add(cid)
+    for cid in answered:
+        state.pending.pop(cid, None)
+    if run.next:
+        state.round += 1
+        first = Path(state.requests_file)
+        target = first.with_name(f"{first.stem}.round{state.round}.jsonl")
+        lines = [
+            (request_line(custom_id(r.document_id, r.piece, r.round), run.body(r)), r)
+            for r in run.next
+        ]
+        run.out.next_files = write_requests(target, lines, limits, state)
+        run.out.next_requests = len(lines)
+    _write_finished(run, output)
+    state.save(state_file)
+    run.out.pending_documents = sum(1 for d in state.documents.values() if not d.written)
+    return run.out
+
+
+class _Round:
+    def __init__(self, extractor: Extractor, state: BatchState) -> None:
+        self.extractor = extractor
+        self.state = state
+        self.out = Collected()
+        self.next: list[Request] = []
+        self._plans: dict[str, list[Chunk]] = {}
+
+    def pieces(self, document_id: str) -> list[Chunk]:
+        if document_id not in self._plans:
+            doc = self.state.documents[document_id]
+            whole = Document.from_text(
+                doc.text, id=document_id, source=doc.source, max_chars=len(doc.text) + 1
+            )
+            plan = self.extractor.plan(whole)
+            if whole.sha256 != doc.sha256 or len(plan) != len(doc.pieces):
+                raise BatchStateError(
+                    f"Document {document_id} no longer splits as it did when it was prepared.",
+                    "Collect with the settings in the state file (do not change --chunk-chars "
+                    "or --strategy between prepare and collect).",
+                )
+            self._plans[document_id] = plan
+        return self._plans[document_id]
+
+    def body(self, request: Request) -> dict[str, Any]:
+        return request_body(self.extractor, request.messages)
+
+    def take(self, request: Request, line: dict[str, Any] | None) -> None:
+        """Settle ``request`` with its result ``line`` (None: the result file had none)."""
+        doc = self.state.documents[request.document_id]
+        piece = doc.pieces[request.piece]
+        usage = Usage.model_validate(piece.usage)
+        attempts = Attempts.model_validate(piece.attempts)
+        try:
+            self._take(request, line, doc, piece, usage, attempts)
+        finally:
+            piece.usage, piece.attempts = usage.model_dump(), attempts.model_dump()
+
+    def _take(
+        self,
+        request: Request,
+        line: dict[str, Any] | None,
+        doc: Doc,
+        piece: Piece,
+        usage: Usage,
+        attempts: Attempts,
+    ) -> None:
+        completion, problem = _completion(line)
+        if line is not None:
+            attempts.requests += 1
+        if completion is None:
+            self.out.errors += line is not None
+            self._fail(request, piece, attempts, BatchAnswerError(
+                f"The batch request {custom_id(request.document_id, request.piece, request.round)}"
+                f" got no answer: {problem}.",
+                "Collect again once its result is in, or prepare this document again.",
+            ))  # fmt: skip
+            return
+        if isinstance(completion.get("usage"), dict):
+            usage.add(CompletionUsage.model_validate(completion["usage"]))
+        chunk = self.pieces(request.document_id)[request.piece]
+        published = parse_published(doc.published)
+        answer = read_answer(
+            self.extractor, chunk.document, published, request.messages, completion
+        )
+        if answer.parsed is not None:
+            records = list(answer.parsed.records)
+            if request.kind == "second_look":
+                better = records or not request.first_count
+                self._done(piece, answer.content if better else request.first_answer)
+                return
+            whole = len(doc.pieces) == 1 and chunk.document.text == doc.text
+            nudge = self.extractor.strategy.review(
+                chunk.document, records, self.extractor.schema, whole=whole
+            )
+            if nudge is None or answer.content is None:
+                self._done(piece, answer.content)
+                return
+            attempts.second_looks += 1
+            attempts.second_look_reasons.append(nudge)
+            self.out.second_looks += 1
+            messages = [*request.messages, {"role": "assistant", "content": answer.content},
+                        {"role": "user", "content": nudge}]  # fmt: skip
+            self._ask(request, messages, "second_look", 0, answer.content, len(records))
+            return
+        self.out.invalid += 1
+        attempts.validation_errors.append(str(answer.error)[:_MAX_ERROR_CHARS])
+        if answer.reask is not None and request.reasks < self.extractor.validation_retries:
+            attempts.validation_reasks += 1
+            self.out.reasks += 1
+            self._ask(request, answer.reask, request.kind, request.reasks + 1,
+                      request.first_answer, request.first_count)  # fmt: skip
+            return
+        cls = OutputTruncatedError if answer.truncated else ValidationRetriesExhaustedError
+        self._fail(request, piece, attempts, cls(
+            f"The model's answer still failed validation after {request.reasks} re-ask(s). "
+            f"Last error: {_first_line(str(answer.error))}",
+            "Try a stronger model, raise --validation-retries, or check the schema's validators.",
+            last_output=answer.content, validation_errors=attempts.validation_errors,
+        ))  # fmt: skip
+
+    def _ask(
+        self,
+        request: Request,
+        messages: list[dict[str, Any]],
+        kind: str,
+        reasks: int,
+        first_answer: str | None,
+        first_count: int,
+    ) -> None:
+        self.next.append(Request(
+            request.document_id, request.piece, self.state.round + 1, kind, messages, "",
+            reasks, first_answer, first_count,
+        ))  # fmt: skip
+
+    def _done(self, piece: Piece, answer: str | None) -> None:
+        piece.status, piece.answer = "done", answer
+
+    def _fail(
+        self, request: Request, piece: Piece, attempts: Attempts, error: ExtractionFailedError
+    ) -> None:
+        if request.kind == "second_look":
+            attempts.second_look_reasons.append(f"kept the first answer: {error.problem}")
+            self._done(piece, request.first_answer)
+            return
+        piece.status = "failed"
+        piece.error = {"type": type(error).__name__, "message": error.problem, "fix": error.fix,
+                       "last_output": error.last_output,
+                       "validation_errors": error.validation_errors}  # fmt: skip
+
+
+def _completion(line: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str]:
+    if line is None:
+        return None, "the result file has no line for it"
+    error = line.get("error")
+    if error:
+        message = error.get("message") if isinstance(error, dict) else str(error)
+        return None, f"the provider reported an error: {message}"
+    response = line.get("response") or {}
+    status = response.get("status_code", 200)
+    if status != 200:
+        body = response.get("body")
+        detail = (body.get("error") or {}).get("message") if isinstance(body, dict) else None
+        return None, f"HTTP {status}" + (f" ({detail})" if detail else "")
+    completion = parse_completion(response.get("body"))
+    return completion, "" if completion else "its response has no chat completion"
+
+
+def _write_finished(run: _Round, output: Path) -> None:
+    state = run.state
+    finished = [
+        (k, d) for k, d in state.documents.items()
+        if not d.written and all(p.status != "pending" for p in d.pieces)
+    ]  # fmt: skip
+    if not finished:
+        return
+    with open_output(output) as (stream, done):
+        for document_id, doc in finished:
+            if doc.error is None and (document_id, doc.sha256) in done:
+                doc.written = True  # an earlier collect wrote it, then stopped before saving
+                continue
+            row = _row(run, document_id, doc)
+            write_line(stream, row)
+            run.out.summary.count(row, doc.source)
+            doc.written = True
+
+
+def _row(run: _Round, document_id: str, doc: Doc) -> dict[str, Any]:
+    if doc.error is not None:
+        job = Job(document_id, doc.source, metadata=doc.metadata, content=doc.source)
+        return {**result_row(job, Outcome(0, None)), "error": doc.error}
+    whole = Document.from_text(doc.text, id=document_id, source=doc.source,
+                               max_chars=len(doc.text) + 1)  # fmt: skip
+    job = Job(document_id, doc.source, whole, doc.published, metadata=doc.metadata)
+    chunks = run.pieces(document_id)
+    published = parse_published(doc.published)
+    outcomes = [
+        _outcome(run, chunk, piece, published)
+        for chunk, piece in zip(chunks, doc.pieces, strict=True)
+    ]
+    result: ExtractionResult | None = None
+    error: LlmExtractError | None = None
+    if len(chunks) == 1 and chunks[0].document.text == doc.text:
+        first = outcomes[0]
+        result, error = (None, first) if isinstance(first, LlmExtractError) else (first, None)
+    else:
+        try:
+            result = combine(whole, chunks, outcomes, 0.0, run.extractor.strategy.merge)
+        except LlmExtractError as e:
+            error = e
+    return result_row(job, Outcome(0, whole, doc.published, result, error))
+
+
+def _outcome(
+    run: _Round, chunk: Chunk, piece: Piece, published: Any
+) -> ExtractionResult | LlmExtractError:
+    usage = Usage.model_validate(piece.usage)
+    attempts = Attempts.model_validate(piece.attempts)
+    if piece.status == "failed" or piece.answer is None:
+        e = piece.error or {"type": "BatchAnswerError", "message": "No answer."}
+        return _ERRORS.get(e["type"], BatchAnswerError)(
+            e["message"], e.get("fix"), attempts=attempts, usage=usage,
+            last_output=e.get("last_output"), validation_errors=e.get("validation_errors"),
+        )  # fmt: skip
+    message = {"role": "assistant", "content": piece.answer}
+    completion = {
+        "id": "batch", "object": "chat.completion", "created": 0,
+        "model": run.extractor.backend.model,
+        "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
+    }  # fmt: skip
+    answer = read_answer(
+        run.extractor, chunk.document, published, [{"role": "user", "content": ""}], completion
+    )
+    if answer.parsed is None:  # it was valid when collected: the schema changed since
+        return BatchAnswerError(
+            f"A collected answer no longer validates: {_first_line(str(answer.error))}",
+            "Collect with the schema the requests were prepared with.",
+            attempts=attempts, usage=usage, last_output=piece.answer,
+        )  # fmt: skip
+    return ExtractionResult(
+        document_id=chunk.document.id,
+        schema_name=run.extractor.schema.name,
+        model=run.extractor.backend.model,
+        records=[dates_from_evidence(r, published) for r in answer.parsed.records],
+        usage=usage,
+        attempts=attempts,
+        seconds=0.0,
+    )
+
+
+def _first_line(message: str) -> str:
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    return " ".join(lines[:3])[:300]
