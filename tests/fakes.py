@@ -127,7 +127,7 @@ class DropConnection(Exception):
 class LoopbackServer:
     """A FakeServer on a real port of 127.0.0.1 (use as a context manager)."""
 
-    def __init__(self, fake: FakeServer) -> None:
+    def __init__(self, fake: FakeServer | FakeBatchApi) -> None:
         self.fake = fake
         outer = self
 
@@ -135,9 +135,14 @@ class LoopbackServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:
+            def do_GET(self) -> None:
+                self.do_POST("GET")
+
+            def do_POST(self, method: str = "POST") -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                request = httpx.Request("POST", f"http://127.0.0.1{self.path}", content=body)
+                headers = {"content-type": self.headers.get("content-type", "application/json")}
+                url = f"http://127.0.0.1{self.path}"
+                request = httpx.Request(method, url, content=body, headers=headers)
                 try:
                     response = outer.fake.handler(request)
                 except DropConnection:
@@ -168,3 +173,88 @@ class LoopbackServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class FakeBatchApi:
+    """The files and batches endpoints (upload, create, retrieve, download), in memory.
+
+    ``answer(body)`` answers each request line of a batch when the test calls :meth:`run`:
+    a chat-completion body (status 200), an ``int`` HTTP status, ``None`` (the line is left
+    out of the result file) or an ``Exception`` (a per-line ``error``).
+    """
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.requests: list[str] = []
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        path = request.url.path.removeprefix("/v1")
+        self.requests.append(f"{request.method} {path}")
+        if request.method == "POST" and path == "/files":
+            content = _multipart_file(request)
+            file_id = f"file-{len(self.files) + 1}"
+            self.files[file_id] = content
+            return httpx.Response(200, json=self._file(file_id))
+        if request.method == "POST" and path == "/batches":
+            body = json.loads(request.content)
+            batch_id = f"batch_{len(self.batches) + 1}"
+            total = len(self.files[body["input_file_id"]].splitlines())
+            self.batches[batch_id] = {
+                "id": batch_id, "object": "batch", "endpoint": body["endpoint"],
+                "input_file_id": body["input_file_id"], "created_at": 0,
+                "completion_window": body["completion_window"], "status": "validating",
+                "request_counts": {"total": total, "completed": 0, "failed": 0},
+            }  # fmt: skip
+            return httpx.Response(200, json=self.batches[batch_id])
+        if request.method == "GET" and path.startswith("/batches/"):
+            found = self.batches.get(path.split("/")[2])
+            if found is None:
+                return httpx.Response(404, json={"error": {"message": "no such batch"}})
+            return httpx.Response(200, json=found)
+        if request.method == "GET" and path.startswith("/files/") and path.endswith("/content"):
+            return httpx.Response(200, content=self.files[path.split("/")[2]])
+        return httpx.Response(404, json={"error": {"message": f"no route {path}"}})
+
+    def run(self, batch_id: str, answer: Callable[[dict[str, Any]], Any]) -> None:
+        """Answer every request line of the batch; it is ``completed`` afterwards."""
+        batch = self.batches[batch_id]
+        out: list[str] = []
+        failed = 0
+        for raw in self.files[batch["input_file_id"]].decode().splitlines():
+            line = json.loads(raw)
+            got = answer(line["body"])
+            row: dict[str, Any] = {"id": f"req-{len(out)}", "custom_id": line["custom_id"]}
+            if got is None:
+                continue
+            if isinstance(got, Exception):
+                row |= {"response": None, "error": {"code": "fake", "message": str(got)}}
+                failed += 1
+            elif isinstance(got, int):
+                error = {"error": {"message": f"status {got}"}}
+                row |= {"response": {"status_code": got, "body": error}, "error": None}
+                failed += 1
+            else:
+                row |= {"response": {"status_code": 200, "body": got}, "error": None}
+            out.append(json.dumps(row))
+        file_id = f"file-{len(self.files) + 1}"
+        self.files[file_id] = ("\n".join(out) + "\n").encode()
+        counts = batch["request_counts"]
+        counts["completed"], counts["failed"] = len(out) - failed, failed
+        batch |= {"status": "completed", "output_file_id": file_id}
+
+    def _file(self, file_id: str) -> dict[str, Any]:
+        return {"id": file_id, "object": "file", "bytes": len(self.files[file_id]),
+                "created_at": 0, "filename": "requests.jsonl", "purpose": "batch",
+                "status": "processed"}  # fmt: skip
+
+
+def _multipart_file(request: httpx.Request) -> bytes:
+    """The file part of a multipart upload."""
+    boundary = request.headers["content-type"].split("boundary=")[1].encode()
+    for part in request.content.split(b"--" + boundary):
+        head, _, body = part.partition(b"\r\n\r\n")
+        if b'name="file"' in head:
+            return body.removesuffix(b"\r\n")
+    raise AssertionError("no file in the upload")

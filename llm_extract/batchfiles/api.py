@@ -16,6 +16,7 @@ import openai
 
 from llm_extract.errors import BackendError, ConfigError, InputError, LlmExtractError
 
+
 class BatchNotReadyError(LlmExtractError):
     """The batch has no results yet (or ended without any)."""
 

@@ -1,0 +1,214 @@
+"""OpenAI-format batch files: prepare -> submit -> status -> collect -> re-ask rounds.
+
+Valid answers are the real recorded answer to the seed lead (cassettes/test_wire); invalid
+ones are crafted. The provider is :class:`tests.fakes.FakeBatchApi`, which the real openai SDK
+talks to (in memory, or over a loopback port for the CLI).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import openai
+from typer.testing import CliRunner
+
+from llm_extract import Extractor
+from llm_extract.batchfiles import (
+    BatchState,
+    Limits,
+    collect,
+    download_results,
+    prepare,
+    read_results,
+    state_path,
+    status,
+    submit,
+)
+from llm_extract.cli import app
+from llm_extract.fingerprint import fingerprint
+from llm_extract.testing.fault_server import answers_from_cassette
+from tests.conftest import ROOT, seed_lead
+from tests.fakes import FakeBackend, FakeBatchApi, FakeServer, LoopbackServer
+
+SEED_ANSWER = answers_from_cassette(ROOT / "cassettes/test_wire/test_seed_lead_real.yaml")[-1]
+PUBLISHED = "2019-08-21"
+CRAFTED_INVALID = '{"records": [{"event_type": "Battles"}]}'
+runner = CliRunner()
+
+
+def corpus(tmp_path: Path, n: int) -> Path:
+    path = tmp_path / "corpus.jsonl"
+    lines = [
+        {"id": f"d{i}", "text": f"{seed_lead()}\n\nCopy {i}.", "published": PUBLISHED}
+        for i in range(n)
+    ]
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    return path
+
+
+def answer(content: str | None = None, usage: tuple[int, int] = (100, 20)) -> dict[str, Any]:
+    """The real recorded answer (or ``content`` in its place), with this usage."""
+    body = copy.deepcopy(SEED_ANSWER)
+    if content is not None:
+        body["choices"][0]["message"]["content"] = content
+    body["usage"] = {"prompt_tokens": usage[0], "completion_tokens": usage[1],
+                     "total_tokens": sum(usage)}  # fmt: skip
+    return body
+
+
+def copy_of(body: dict[str, Any]) -> int:
+    """Which corpus document a request is about."""
+    user = next(m["content"] for m in reversed(body["messages"][:8]) if m["role"] == "user")
+    return int(user.split("Copy ")[1][0])
+
+
+def result_line(cid: str, got: Any) -> dict[str, Any]:
+    if isinstance(got, Exception):
+        return {"custom_id": cid, "response": None, "error": {"message": str(got)}}
+    return {"custom_id": cid, "response": {"status_code": 200, "body": got}, "error": None}
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in path.read_text().splitlines()]
+
+
+def extractor(fake: FakeServer | None = None, **kw: Any) -> Extractor:
+    return Extractor(backend=FakeBackend(fake or FakeServer()), strategy="single", **kw)
+
+
+def test_batch_request_body_is_the_live_request(tmp_path: Path) -> None:
+    fake = FakeServer()
+    fake.enqueue(answer()["choices"][0]["message"]["content"])
+    with extractor(fake) as live:
+        live.extract(f"{seed_lead()}\n\nCopy 0.", published=PUBLISHED, document_id="d0")
+        done = prepare(live, [corpus(tmp_path, 1)], tmp_path / "requests.jsonl")
+    (line,) = lines(done.files[0])
+    assert line["custom_id"] == "d0#p0#r1" and line["method"] == "POST"
+    assert line["url"] == "/v1/chat/completions"
+    assert fingerprint(line["body"]).digest == fingerprint(fake.requests[0]).digest
+    assert "response_format" in line["body"]
+
+
+def test_prepare_splits_files_at_the_limits(tmp_path: Path) -> None:
+    with extractor() as ex:
+        by_count = prepare(ex, [corpus(tmp_path, 5)], tmp_path / "r.jsonl", limits=Limits(2))
+        size = len(by_count.files[0].read_bytes().splitlines()[0]) + 1
+        by_size = prepare(ex, [corpus(tmp_path, 3)], tmp_path / "s.jsonl", limits=Limits(9, size))
+    assert [p.name for p in by_count.files] == ["r.jsonl", "r.2.jsonl", "r.3.jsonl"]
+    assert [len(lines(p)) for p in by_count.files] == [2, 2, 1]
+    assert [p.name for p in by_size.files] == ["s.jsonl", "s.2.jsonl", "s.3.jsonl"]
+    state = BatchState.load(state_path(tmp_path / "r.jsonl"))
+    assert sorted({r.file for r in state.pending.values()}) == sorted(map(str, by_count.files))
+
+
+def test_collect_errors_invalid_missing_and_a_reask_round(tmp_path: Path) -> None:
+    requests, output = tmp_path / "requests.jsonl", tmp_path / "events.jsonl"
+    with extractor(validation_retries=1) as ex:
+        prepare(ex, [corpus(tmp_path, 4)], requests)
+        first = {0: answer(), 1: answer(CRAFTED_INVALID, (300, 10)), 2: RuntimeError("boom")}
+        results = [result_line(x["custom_id"], first[copy_of(x["body"])])
+                   for x in lines(requests) if copy_of(x["body"]) in first]  # fmt: skip
+        state = BatchState.load(state_path(requests))
+        one = collect(ex, state, results, output, state_path(output))
+        assert (one.answered, one.errors, one.invalid, one.missing) == (3, 1, 1, 1)
+        assert one.reasks == 1 and one.next_requests == 1 and one.pending_documents == 1
+        (reask,) = lines(tmp_path / "requests.round2.jsonl")
+        assert reask["custom_id"] == "d1#p0#r2"
+        sent = reask["body"]["messages"]
+        assert sent[-2] == {"role": "assistant", "content": CRAFTED_INVALID}
+        assert "validation error" in sent[-1]["content"] and sent[-1]["role"] == "user"
+        rows = {r["document_id"]: r for r in lines(output)}
+        assert rows["d0"]["status"] == "ok" and rows["d0"]["records"]
+        assert "boom" in rows["d2"]["error"]["message"]
+        assert "no line" in rows["d3"]["error"]["message"]
+        # The same result file again: nothing new, nothing duplicated.
+        again = collect(ex, BatchState.load(state_path(output)), results, output,
+                        state_path(output))  # fmt: skip
+        assert again.answered == 0 and again.ignored == 3 and len(lines(output)) == 3
+        # Round 2: the re-ask is answered validly.
+        state = BatchState.load(state_path(output))
+        two = collect(ex, state, [result_line("d1#p0#r2", answer(usage=(150, 30)))], output,
+                      state_path(output))  # fmt: skip
+    assert two.summary.ok == 1 and two.next_requests == 0 and two.pending_documents == 0
+    row = lines(output)[-1]
+    assert row["document_id"] == "d1" and row["status"] == "ok" and row["records"]
+    assert row["usage"]["prompt_tokens"] == 450 and row["usage"]["completion_tokens"] == 40
+    assert row["attempts"]["requests"] == 2 and row["attempts"]["validation_reasks"] == 1
+    text = row["text"]
+    assert all(text[e["start"] : e["end"]] == e["quote"]
+               for r in row["records"] for e in r["evidence"])  # fmt: skip
+
+
+def test_validation_budget_ends_in_an_error_row(tmp_path: Path) -> None:
+    requests, output = tmp_path / "requests.jsonl", tmp_path / "events.jsonl"
+    with extractor(validation_retries=0) as ex:
+        prepare(ex, [corpus(tmp_path, 1)], requests)
+        bad = [result_line("d0#p0#r1", answer(CRAFTED_INVALID))]
+        done = collect(ex, BatchState.load(state_path(requests)), bad, output, state_path(output))
+    assert done.next_requests == 0 and done.summary.failed == 1
+    (row,) = lines(output)
+    assert row["error"]["type"] == "ValidationRetriesExhaustedError"
+    assert row["error"]["last_output"] == CRAFTED_INVALID
+
+
+def test_sdk_upload_create_retrieve_download(tmp_path: Path) -> None:
+    api = FakeBatchApi()
+    client = openai.OpenAI(
+        base_url="http://fake.test/v1", api_key="sk-fake",
+        http_client=httpx.Client(transport=httpx.MockTransport(api.handler)),
+    )  # fmt: skip
+    requests = tmp_path / "requests.jsonl"
+    with extractor() as ex:
+        prepare(ex, [corpus(tmp_path, 2)], requests)
+    batch_id = submit(client, requests)
+    assert status(client, batch_id).status == "validating"
+    api.run(batch_id, lambda body: answer())
+    found = status(client, batch_id)
+    assert (found.status, found.completed, found.total) == ("completed", 2, 2)
+    got = download_results(client, batch_id)
+    assert sorted(x["custom_id"] for x in got) == ["d0#p0#r1", "d1#p0#r1"]
+    local = tmp_path / "results.jsonl"
+    local.write_text("".join(json.dumps(x) + "\n" for x in got))
+    assert read_results(local) == got
+
+
+def test_cli_round_trip_with_a_reask_round(tmp_path: Path) -> None:
+    api = FakeBatchApi()
+    src, requests, output = corpus(tmp_path, 3), tmp_path / "requests.jsonl", tmp_path / "ev.jsonl"
+
+    def first(body: dict[str, Any]) -> Any:
+        return {0: answer(), 1: answer(CRAFTED_INVALID, (300, 10)), 2: None}[copy_of(body)]
+
+    with LoopbackServer(api) as server:  # type: ignore[arg-type]
+        url = ["--base-url", server.url]
+        res = runner.invoke(app, ["batch", "prepare", str(src), "-o", str(requests), *url,
+                                  "--model", "m", "--strategy", "single"])  # fmt: skip
+        assert res.exit_code == 0, res.stderr
+        assert "3 requests for 3 documents" in res.stderr
+        res = runner.invoke(app, ["batch", "submit", str(requests), *url])
+        assert res.exit_code == 0, res.stderr
+        batch_id = res.stdout.strip()
+        api.run(batch_id, first)
+        res = runner.invoke(app, ["batch", "status", batch_id, *url])
+        assert "completed, 2/3 requests done" in res.stdout
+        state = str(state_path(requests))
+        res = runner.invoke(app, ["batch", "collect", batch_id, "-o", str(output), *url,
+                                  "--state", state])  # fmt: skip
+        assert res.exit_code == 5, res.stderr  # d2 never answered: an error line
+        assert "1 requests (1 re-asks, 0 second looks) written to" in res.stderr
+        assert "requests.round2.jsonl: submit them, then collect again" in res.stderr
+        round2 = tmp_path / "requests.round2.jsonl"
+        res = runner.invoke(app, ["batch", "submit", str(round2), *url])
+        batch2 = res.stdout.strip()
+        api.run(batch2, lambda body: answer(usage=(150, 30)))
+        res = runner.invoke(app, ["batch", "collect", batch2, "-o", str(output), *url])
+    assert res.exit_code == 0, res.stderr
+    assert "1 documents ok, 0 failed" in res.stderr and "Every document is done." in res.stderr
+    rows = {r["document_id"]: r for r in lines(output)}
+    assert [rows[d]["status"] for d in ("d0", "d1", "d2")] == ["ok", "ok", "error"]
+    assert rows["d1"]["usage"]["total_tokens"] == 490
+    assert api.requests.count("POST /files") == 2
