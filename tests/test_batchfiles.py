@@ -212,3 +212,31 @@ def test_cli_round_trip_with_a_reask_round(tmp_path: Path) -> None:
     assert [rows[d]["status"] for d in ("d0", "d1", "d2")] == ["ok", "ok", "error"]
     assert rows["d1"]["usage"]["total_tokens"] == 490
     assert api.requests.count("POST /files") == 2
+
+
+def test_reask_and_second_look_bodies_are_the_live_ones(tmp_path: Path) -> None:
+    """Round 2's re-ask and second look are byte-for-byte the requests the live path sends."""
+    fake = FakeServer()
+    valid = answer()["choices"][0]["message"]["content"]
+    fake.enqueue(CRAFTED_INVALID).enqueue(valid)  # d0: a validation re-ask
+    fake.enqueue('{"records": []}').enqueue(valid)  # d1: empty, so a second look
+    requests, output = tmp_path / "requests.jsonl", tmp_path / "events.jsonl"
+    with extractor(fake) as ex:
+        for i in range(2):
+            ex.extract(f"{seed_lead()}\n\nCopy {i}.", published=PUBLISHED, document_id=f"d{i}")
+        prepare(ex, [corpus(tmp_path, 2)], requests)
+        results = [result_line("d0#p0#r1", answer(CRAFTED_INVALID)),
+                   result_line("d1#p0#r1", answer('{"records": []}'))]  # fmt: skip
+        one = collect(ex, BatchState.load(state_path(requests)), results, output,
+                      state_path(output))  # fmt: skip
+        assert (one.reasks, one.second_looks, one.next_requests) == (1, 1, 2)
+        round2 = {x["custom_id"]: x["body"] for x in lines(tmp_path / "requests.round2.jsonl")}
+        assert fingerprint(round2["d0#p0#r2"]).digest == fingerprint(fake.requests[1]).digest
+        assert fingerprint(round2["d1#p0#r2"]).digest == fingerprint(fake.requests[3]).digest
+        two = collect(ex, BatchState.load(state_path(output)),
+                      [result_line(c, answer()) for c in round2], output,
+                      state_path(output))  # fmt: skip
+    assert two.summary.ok == 2 and two.pending_documents == 0
+    rows = {r["document_id"]: r for r in lines(output)}
+    assert rows["d1"]["attempts"]["second_looks"] == 1 and rows["d1"]["records"]
+    assert rows["d0"]["attempts"]["validation_reasks"] == 1
