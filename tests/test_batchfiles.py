@@ -240,3 +240,26 @@ def test_reask_and_second_look_bodies_are_the_live_ones(tmp_path: Path) -> None:
     rows = {r["document_id"]: r for r in lines(output)}
     assert rows["d1"]["attempts"]["second_looks"] == 1 and rows["d1"]["records"]
     assert rows["d0"]["attempts"]["validation_reasks"] == 1
+
+
+def test_find_fill_windows_go_in_one_round_and_a_failed_window_is_partial(
+    tmp_path: Path,
+) -> None:
+    from tests.conftest import seed_text
+
+    src = tmp_path / "article.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": seed_text(), "published": PUBLISHED}) + "\n")
+    requests, output = tmp_path / "requests.jsonl", tmp_path / "events.jsonl"
+    with Extractor(backend=FakeBackend(FakeServer()), strategy="find-fill") as ex:
+        done = prepare(ex, [src], requests)
+        ids = [x["custom_id"] for x in lines(requests)]
+        assert done.requests == len(ids) > 1 and ids[1] == "a#p1#r1"
+        results = [result_line(ids[0], RuntimeError("crafted failure"))]
+        results += [result_line(c, answer('{"records": []}')) for c in ids[1:]]
+        out = collect(ex, BatchState.load(state_path(requests)), results, output,
+                      state_path(output))  # fmt: skip
+    assert out.next_requests == 0  # find-fill takes an empty window's answer as it is
+    (row,) = lines(output)
+    assert row["status"] == "partial" and row["chunks"] == len(ids)
+    assert [c["index"] for c in row["failed_chunks"]] == [0]
+    assert row["usage"]["total_tokens"] == 120 * (len(ids) - 1)
