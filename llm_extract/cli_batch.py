@@ -130,8 +130,9 @@ def collect_command(
     next round (re-asks, second looks) to submit."""
     try:
         sidecar = state_path(output)
-        run = BatchState.load(sidecar if sidecar.exists() or state is None else state)
-        kept: dict[str, Any] = dict(run.settings)
+        kept: dict[str, Any] = dict(
+            BatchState.load(sidecar if sidecar.exists() or state is None else state).settings
+        )
         kept["base_url"] = base_url or kept.get("base_url")
         settings = ExtractorSettings.from_env(**kept, api_key=api_key)
         path = Path(source)
@@ -141,7 +142,7 @@ def collect_command(
             lines = download_results(_client(settings.base_url, settings.api_key), source)
         with Extractor.from_settings(settings) as extractor:
             out = collect(
-                extractor, run, lines, output, sidecar, limits=Limits(max_requests, max_bytes)
+                extractor, lines, output, state=state, limits=Limits(max_requests, max_bytes)
             )
     except LlmExtractError as e:
         fail(e)

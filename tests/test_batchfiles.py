@@ -112,8 +112,7 @@ def test_collect_errors_invalid_missing_and_a_reask_round(tmp_path: Path) -> Non
         first = {0: answer(), 1: answer(CRAFTED_INVALID, (300, 10)), 2: RuntimeError("boom")}
         results = [result_line(x["custom_id"], first[copy_of(x["body"])])
                    for x in lines(requests) if copy_of(x["body"]) in first]  # fmt: skip
-        state = BatchState.load(state_path(requests))
-        one = collect(ex, state, results, output, state_path(output))
+        one = collect(ex, results, output, state=state_path(requests))
         assert (one.answered, one.errors, one.invalid, one.missing) == (3, 1, 1, 1)
         assert one.reasks == 1 and one.next_requests == 1 and one.pending_documents == 1
         (reask,) = lines(tmp_path / "requests.round2.jsonl")
@@ -126,13 +125,10 @@ def test_collect_errors_invalid_missing_and_a_reask_round(tmp_path: Path) -> Non
         assert "boom" in rows["d2"]["error"]["message"]
         assert "no line" in rows["d3"]["error"]["message"]
         # The same result file again: nothing new, nothing duplicated.
-        again = collect(ex, BatchState.load(state_path(output)), results, output,
-                        state_path(output))  # fmt: skip
+        again = collect(ex, results, output)
         assert again.answered == 0 and again.ignored == 3 and len(lines(output)) == 3
         # Round 2: the re-ask is answered validly.
-        state = BatchState.load(state_path(output))
-        two = collect(ex, state, [result_line("d1#p0#r2", answer(usage=(150, 30)))], output,
-                      state_path(output))  # fmt: skip
+        two = collect(ex, [result_line("d1#p0#r2", answer(usage=(150, 30)))], output)
     assert two.summary.ok == 1 and two.next_requests == 0 and two.pending_documents == 0
     row = lines(output)[-1]
     assert row["document_id"] == "d1" and row["status"] == "ok" and row["records"]
@@ -148,7 +144,7 @@ def test_validation_budget_ends_in_an_error_row(tmp_path: Path) -> None:
     with extractor(validation_retries=0) as ex:
         prepare(ex, [corpus(tmp_path, 1)], requests)
         bad = [result_line("d0#p0#r1", answer(CRAFTED_INVALID))]
-        done = collect(ex, BatchState.load(state_path(requests)), bad, output, state_path(output))
+        done = collect(ex, bad, output, state=state_path(requests))
     assert done.next_requests == 0 and done.summary.failed == 1
     (row,) = lines(output)
     assert row["error"]["type"] == "ValidationRetriesExhaustedError"
@@ -227,15 +223,12 @@ def test_reask_and_second_look_bodies_are_the_live_ones(tmp_path: Path) -> None:
         prepare(ex, [corpus(tmp_path, 2)], requests)
         results = [result_line("d0#p0#r1", answer(CRAFTED_INVALID)),
                    result_line("d1#p0#r1", answer('{"records": []}'))]  # fmt: skip
-        one = collect(ex, BatchState.load(state_path(requests)), results, output,
-                      state_path(output))  # fmt: skip
+        one = collect(ex, results, output, state=state_path(requests))
         assert (one.reasks, one.second_looks, one.next_requests) == (1, 1, 2)
         round2 = {x["custom_id"]: x["body"] for x in lines(tmp_path / "requests.round2.jsonl")}
         assert fingerprint(round2["d0#p0#r2"]).digest == fingerprint(fake.requests[1]).digest
         assert fingerprint(round2["d1#p0#r2"]).digest == fingerprint(fake.requests[3]).digest
-        two = collect(ex, BatchState.load(state_path(output)),
-                      [result_line(c, answer()) for c in round2], output,
-                      state_path(output))  # fmt: skip
+        two = collect(ex, [result_line(c, answer()) for c in round2], output)
     assert two.summary.ok == 2 and two.pending_documents == 0
     rows = {r["document_id"]: r for r in lines(output)}
     assert rows["d1"]["attempts"]["second_looks"] == 1 and rows["d1"]["records"]
@@ -256,8 +249,7 @@ def test_find_fill_windows_go_in_one_round_and_a_failed_window_is_partial(
         assert done.requests == len(ids) > 1 and ids[1] == "a#p1#r1"
         results = [result_line(ids[0], RuntimeError("crafted failure"))]
         results += [result_line(c, answer('{"records": []}')) for c in ids[1:]]
-        out = collect(ex, BatchState.load(state_path(requests)), results, output,
-                      state_path(output))  # fmt: skip
+        out = collect(ex, results, output, state=state_path(requests))
     assert out.next_requests == 0  # find-fill takes an empty window's answer as it is
     (row,) = lines(output)
     assert row["status"] == "partial" and row["chunks"] == len(ids)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from openai.types.completion_usage import CompletionUsage
 
@@ -36,7 +36,14 @@ from llm_extract.batchfiles.prepare import (
     request_line,
     write_requests,
 )
-from llm_extract.batchfiles.state import BatchState, BatchStateError, Doc, Piece, Request
+from llm_extract.batchfiles.state import (
+    BatchState,
+    BatchStateError,
+    Doc,
+    Piece,
+    Request,
+    state_path,
+)
 from llm_extract.chunking import Chunk, combine
 from llm_extract.concurrent import Outcome
 from llm_extract.documents import Document, parse_published
@@ -86,21 +93,39 @@ class Collected:
 
 def collect(
     extractor: Extractor,
-    state: BatchState,
     results: Iterable[dict[str, Any]],
     output: Path,
-    state_file: Path,
     *,
+    state: Path | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Collected:
-    """Take ``results`` (result-file lines) into ``state``; write finished documents to
-    ``output``, the next round's requests beside the first request file; save ``state_file``."""
-    run = _Round(extractor, state)
+    """Take ``results`` (result-file lines) in: write finished documents to ``output``, the
+    next round's requests beside the first request file, and the state beside ``output``.
+
+    ``state``: the state file ``prepare`` wrote, read when ``output`` has none beside it yet
+    (the first collect). The output file stays locked throughout, so two collects into one
+    output cannot interleave.
+    """
+    sidecar = state_path(output)
+    with open_output(output) as (stream, done):
+        source = sidecar if sidecar.exists() or state is None else state
+        run = _Round(extractor, BatchState.load(source))
+        _take_results(run, results)
+        if run.next:
+            _write_next(run, limits)
+        _write_finished(run, stream, done)
+        run.state.save(sidecar)
+    run.out.pending_documents = sum(1 for d in run.state.documents.values() if not d.written)
+    return run.out
+
+
+def _take_results(run: _Round, results: Iterable[dict[str, Any]]) -> None:
+    pending = run.state.pending
     seen_files: set[str] = set()
     answered: set[str] = set()
     for line in results:
         cid = line.get("custom_id") if isinstance(line, dict) else None
-        request = state.pending.get(cid) if isinstance(cid, str) else None
+        request = pending.get(cid) if isinstance(cid, str) else None
         if request is None or cid in answered:
             run.out.ignored += 1
             continue
@@ -109,27 +134,26 @@ def collect(
         seen_files.add(request.file)
         run.out.answered += 1
         run.take(request, line)
-    for cid, request in list(state.pending.items()):
+    # A result file answers one request file: its requests without a line got no answer.
+    for cid, request in list(pending.items()):
         if cid not in answered and request.file in seen_files:
             run.out.missing += 1
             run.take(request, None)
             answered.add(cid)
     for cid in answered:
-        state.pending.pop(cid, None)
-    if run.next:
-        state.round += 1
-        first = Path(state.requests_file)
-        target = first.with_name(f"{first.stem}.round{state.round}.jsonl")
-        lines = [
-            (request_line(custom_id(r.document_id, r.piece, r.round), run.body(r)), r)
-            for r in run.next
-        ]
-        run.out.next_files = write_requests(target, lines, limits, state)
-        run.out.next_requests = len(lines)
-    _write_finished(run, output)
-    state.save(state_file)
-    run.out.pending_documents = sum(1 for d in state.documents.values() if not d.written)
-    return run.out
+        pending.pop(cid, None)
+
+
+def _write_next(run: _Round, limits: Limits) -> None:
+    state = run.state
+    state.round += 1
+    first = Path(state.requests_file)
+    target = first.with_name(f"{first.stem}.round{state.round}.jsonl")
+    lines = [
+        (request_line(custom_id(r.document_id, r.piece, r.round), run.body(r)), r) for r in run.next
+    ]
+    run.out.next_files = write_requests(target, lines, limits, state)
+    run.out.next_requests = len(lines)
 
 
 class _Round:
@@ -280,23 +304,16 @@ def _completion(line: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str
     return completion, "" if completion else "its response has no chat completion"
 
 
-def _write_finished(run: _Round, output: Path) -> None:
-    state = run.state
-    finished = [
-        (k, d) for k, d in state.documents.items()
-        if not d.written and all(p.status != "pending" for p in d.pieces)
-    ]  # fmt: skip
-    if not finished:
-        return
-    with open_output(output) as (stream, done):
-        for document_id, doc in finished:
-            if doc.error is None and (document_id, doc.sha256) in done:
-                doc.written = True  # an earlier collect wrote it, then stopped before saving
-                continue
-            row = _row(run, document_id, doc)
-            write_line(stream, row)
-            run.out.summary.count(row, doc.source)
-            doc.written = True
+def _write_finished(run: _Round, stream: IO[str], done: set[tuple[str, str]]) -> None:
+    for document_id, doc in run.state.documents.items():
+        if doc.written or any(p.status == "pending" for p in doc.pieces):
+            continue
+        doc.written = True
+        if doc.error is None and (document_id, doc.sha256) in done:
+            continue  # an earlier collect wrote it, then stopped before saving the state
+        row = _row(run, document_id, doc)
+        write_line(stream, row)
+        run.out.summary.count(row, doc.source)
 
 
 def _row(run: _Round, document_id: str, doc: Doc) -> dict[str, Any]:
