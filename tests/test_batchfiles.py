@@ -255,3 +255,22 @@ def test_find_fill_windows_go_in_one_round_and_a_failed_window_is_partial(
     assert row["status"] == "partial" and row["chunks"] == len(ids)
     assert [c["index"] for c in row["failed_chunks"]] == [0]
     assert row["usage"]["total_tokens"] == 120 * (len(ids) - 1)
+
+
+def test_cli_errors_name_the_fix(tmp_path: Path) -> None:
+    api = FakeBatchApi()
+    requests, output = tmp_path / "requests.jsonl", tmp_path / "ev.jsonl"
+    with LoopbackServer(api) as server:  # type: ignore[arg-type]
+        url = ["--base-url", server.url]
+        res = runner.invoke(app, ["batch", "prepare", str(corpus(tmp_path, 1)), "-o",
+                                  str(requests), *url, "--model", "m"])  # fmt: skip
+        assert res.exit_code == 0, res.stderr
+        batch_id = runner.invoke(app, ["batch", "submit", str(requests), *url]).stdout.strip()
+        res = runner.invoke(app, ["batch", "collect", batch_id, "-o", str(output), *url])
+        assert res.exit_code == 2 and "Pass --state" in res.stderr
+        state = ["--state", str(state_path(requests))]
+        res = runner.invoke(app, ["batch", "collect", batch_id, "-o", str(output), *url, *state])
+        assert res.exit_code == 3 and "is validating" in res.stderr
+        assert "llm-extract batch status" in res.stderr
+    res = runner.invoke(app, ["batch", "status", "batch_1"])
+    assert res.exit_code == 2 and "Pass --base-url" in res.stderr
