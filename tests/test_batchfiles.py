@@ -124,6 +124,14 @@ def test_collect_errors_invalid_missing_and_a_reask_round(tmp_path: Path) -> Non
         assert rows["d0"]["status"] == "ok" and rows["d0"]["records"]
         assert "boom" in rows["d2"]["error"]["message"]
         assert "no line" in rows["d3"]["error"]["message"]
+        # Interrupted after writing the lines but before saving the state: the ok line is
+        # not written twice (the output file knows it).
+        saved = state_path(output).read_text()
+        state_path(output).unlink()
+        collect(ex, results, output, state=state_path(requests))
+        assert [r["document_id"] for r in lines(output) if r["status"] == "ok"] == ["d0"]
+        state_path(output).write_text(saved)
+        output.write_text("".join(json.dumps(r) + "\n" for r in lines(output)[:3]))
         # The same result file again: nothing new, nothing duplicated.
         again = collect(ex, results, output)
         assert again.answered == 0 and again.ignored == 3 and len(lines(output)) == 3
@@ -141,12 +149,16 @@ def test_collect_errors_invalid_missing_and_a_reask_round(tmp_path: Path) -> Non
 
 def test_validation_budget_ends_in_an_error_row(tmp_path: Path) -> None:
     requests, output = tmp_path / "requests.jsonl", tmp_path / "events.jsonl"
+    unreadable = tmp_path / "bad.jsonl"
+    unreadable.write_text('{"id": "nope"}\n')
     with extractor(validation_retries=0) as ex:
-        prepare(ex, [corpus(tmp_path, 1)], requests)
+        done = prepare(ex, [corpus(tmp_path, 1), unreadable], requests)
+        assert (done.documents, done.unreadable, done.requests) == (2, 1, 1)
         bad = [result_line("d0#p0#r1", answer(CRAFTED_INVALID))]
         done = collect(ex, bad, output, state=state_path(requests))
-    assert done.next_requests == 0 and done.summary.failed == 1
-    (row,) = lines(output)
+    assert done.next_requests == 0 and done.summary.failed == 2
+    row, bad_input = sorted(lines(output), key=lambda r: r["document_id"])
+    assert bad_input["document_id"] == "nope" and bad_input["error"]["type"] == "InputError"
     assert row["error"]["type"] == "ValidationRetriesExhaustedError"
     assert row["error"]["last_output"] == CRAFTED_INVALID
 
