@@ -286,3 +286,16 @@ def test_cli_errors_name_the_fix(tmp_path: Path) -> None:
         assert "llm-extract batch status" in res.stderr
     res = runner.invoke(app, ["batch", "status", "batch_1"])
     assert res.exit_code == 2 and "Pass --base-url" in res.stderr
+
+
+def test_a_result_file_settles_only_its_own_request_file(tmp_path: Path) -> None:
+    requests, output = tmp_path / "requests.jsonl", tmp_path / "events.jsonl"
+    with extractor() as ex:
+        done = prepare(ex, [corpus(tmp_path, 3)], requests, limits=Limits(2))
+        first, second = ([x["custom_id"] for x in lines(p)] for p in done.files)
+        # The first file's result lacks d1's line; d2 (in the second file) is not missing.
+        one = collect(ex, [result_line(first[0], answer())], output, state=state_path(requests))
+        assert (one.missing, one.pending_documents) == (1, 1)
+        two = collect(ex, [result_line(second[0], answer())], output)
+    assert two.summary.ok == 1 and two.pending_documents == 0
+    assert [r["status"] for r in lines(output)] == ["ok", "error", "ok"]
