@@ -70,7 +70,7 @@ def prepare_command(
             strategy=strategy, validation_retries=validation_retries, max_tokens=max_tokens,
             chunk_chars=chunk_chars, backend="openai",
         )  # fmt: skip
-        with Extractor.from_settings(settings) as extractor:
+        with _offline_extractor(settings) as extractor:
             done = prepare(
                 extractor, files, output, published=published,
                 limits=Limits(max_requests, max_bytes),
@@ -140,7 +140,7 @@ def collect_command(
             lines = read_results(path)
         else:
             lines = download_results(_client(settings.base_url, settings.api_key), source)
-        with Extractor.from_settings(settings) as extractor:
+        with _offline_extractor(settings) as extractor:
             out = collect(
                 extractor, lines, output, state=state, limits=Limits(max_requests, max_bytes)
             )
@@ -169,3 +169,11 @@ def collect_command(
 def _client(base_url: str | None, api_key: str | None) -> Any:
     settings = ExtractorSettings.from_env(base_url=base_url, api_key=api_key)
     return make_client(settings.base_url, settings.api_key)
+
+
+def _offline_extractor(settings: ExtractorSettings) -> Extractor:
+    """The extractor that builds and checks requests; it sends none, so a run for
+    ``vllm run-batch`` needs no endpoint or key (a placeholder key stands in)."""
+    if not settings.base_url and not settings.api_key:
+        settings = settings.with_(api_key="unused-for-batch-files")
+    return Extractor.from_settings(settings)

@@ -299,3 +299,18 @@ def test_a_result_file_settles_only_its_own_request_file(tmp_path: Path) -> None
         two = collect(ex, [result_line(second[0], answer())], output)
     assert two.summary.ok == 1 and two.pending_documents == 0
     assert [r["status"] for r in lines(output)] == ["ok", "error", "ok"]
+
+
+def test_cli_prepare_and_collect_a_local_result_file_without_an_endpoint(tmp_path: Path) -> None:
+    """The ``vllm run-batch`` way: no server, no key; the result file is local."""
+    requests, output, results = (tmp_path / n for n in ("r.jsonl", "ev.jsonl", "out.jsonl"))
+    res = runner.invoke(app, ["batch", "prepare", str(corpus(tmp_path, 1)), "-o",
+                              str(requests), "--model", "Qwen/Qwen2.5-7B-Instruct"])  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    (line,) = lines(requests)
+    assert line["body"]["model"] == "Qwen/Qwen2.5-7B-Instruct"
+    results.write_text(json.dumps(result_line(line["custom_id"], answer())) + "\n")
+    res = runner.invoke(app, ["batch", "collect", str(results), "-o", str(output), "--state",
+                              str(state_path(requests))])  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    assert "1 documents ok" in res.stderr and lines(output)[0]["records"]
