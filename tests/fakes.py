@@ -15,16 +15,16 @@ from __future__ import annotations
 import json
 import socket
 import struct
-import threading
 from collections import deque
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx2 as httpx
 import openai
 
 from llm_extract import Backend
+from llm_extract.testing.loopback import LoopbackHTTPServer
 
 
 class FakeServer:
@@ -124,7 +124,7 @@ class DropConnection(Exception):
     """Queued as ``raises=``: the loopback server resets the connection without answering."""
 
 
-class LoopbackServer:
+class LoopbackServer(LoopbackHTTPServer):
     """A FakeServer on a real port of 127.0.0.1 (use as a context manager)."""
 
     def __init__(self, fake: FakeServer | FakeBatchApi) -> None:
@@ -159,20 +159,7 @@ class LoopbackServer:
                 self.end_headers()
                 self.wfile.write(response.content)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def __enter__(self) -> LoopbackServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 class FakeBatchApi:

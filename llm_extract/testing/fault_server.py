@@ -44,6 +44,7 @@ import yaml
 
 from llm_extract.fingerprint import fingerprint
 from llm_extract.recording import Recording, stored_response
+from llm_extract.testing.loopback import LoopbackHTTPServer
 
 FAULT_KINDS = ("429", "500", "503", "timeout", "reset", "truncated", "non_json")
 #: About 30% of requests fail, spread over every kind.
@@ -72,7 +73,7 @@ def answers_from_cassette(path: str | Path) -> list[dict[str, Any]]:
     return bodies
 
 
-class FaultServer:
+class FaultServer(LoopbackHTTPServer):
     """Use as a context manager; ``url`` is the base URL (``http://127.0.0.1:PORT/v1``)."""
 
     def __init__(
@@ -100,21 +101,7 @@ class FaultServer:
         self.sent_while_cached = 0
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self.httpd = _QuietServer(("127.0.0.1", 0), _handler(self))
-        self.httpd.daemon_threads = True
-        self.httpd.request_queue_size = 1024
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def __enter__(self) -> FaultServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(_handler(self), server_class=_QuietServer, request_queue_size=1024)
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
