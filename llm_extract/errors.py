@@ -6,7 +6,7 @@ an exit code, so messages are written for a person at a terminal.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from llm_extract.result import Attempts, Usage
@@ -141,6 +141,21 @@ class ValidationRetriesExhaustedError(ExtractionFailedError):
 
 class OutputTruncatedError(ExtractionFailedError):
     """The model stopped at max_tokens before finishing the JSON."""
+
+
+_E = TypeVar("_E", bound=BaseException)
+
+
+def cause_of(error: BaseException | None, kind: type[_E]) -> _E | None:
+    """The first exception of ``kind`` in ``error``'s chain: itself, then what it was raised
+    from or while handling (SDKs and instructor wrap what our HTTP layer raises)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, kind):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def attach(error: BackendError, attempts: Attempts, usage: Usage) -> BackendError:

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from llm_extract.context import ExtractionContext, extraction_context
 from llm_extract.documents import Document
+from llm_extract.errors import cause_of
 from llm_extract.transport import CallLog
 from llm_extract.validate import patch_create
 
@@ -47,12 +48,10 @@ def request_body(extractor: Extractor, messages: list[dict[str, Any]]) -> dict[s
     try:
         create(**kwargs)
     except Exception as exc:
-        cause: BaseException | None = exc
-        while cause is not None and not isinstance(cause, _Captured):
-            cause = cause.__cause__ or cause.__context__
-        if cause is None:
+        captured = cause_of(exc, _Captured)
+        if captured is None:
             raise
-        return {k: v for k, v in cause.body.items() if v is not None}
+        return {k: v for k, v in captured.body.items() if v is not None}
     raise AssertionError("instructor returned without calling create")  # pragma: no cover
 
 

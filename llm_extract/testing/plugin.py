@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from llm_extract import recording
-from llm_extract.errors import RecordingMissError
+from llm_extract.errors import RecordingMissError, cause_of
 from llm_extract.recording import RECORD_MODES, Recording
 
 _CALL_PASSED = pytest.StashKey[bool]()
@@ -55,20 +55,10 @@ def pytest_runtest_makereport(
     if report.when == "call":
         item.stash[_CALL_PASSED] = report.passed
         if report.failed and call.excinfo is not None:
-            miss = _recording_miss(call.excinfo.value)
+            miss = cause_of(call.excinfo.value, RecordingMissError)
             if miss is not None:
                 report.longrepr = f"{type(miss).__name__}: {miss}"
     return report
-
-
-def _recording_miss(error: BaseException | None) -> RecordingMissError | None:
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        if isinstance(error, RecordingMissError):
-            return error
-        seen.add(id(error))
-        error = error.__cause__ or error.__context__
-    return None
 
 
 @pytest.fixture(scope="module")
