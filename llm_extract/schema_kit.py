@@ -190,7 +190,7 @@ DateExpression = Annotated[
 
 _DEATH_WORDS = re.compile(
     r"\b(?:kill\w*|dead|died|dies|dying|deaths?|fatalit\w*|bod(?:y|ies)|lives|lifeless|"
-    r"murder\w*|slain|execut\w*|behead\w*|lynch\w*|massacr\w*)\b",
+    r"murder\w*|slain|execut\w*|behead\w*|lynch\w*|massacr\w*|casualt\w*|toll)\b",
     re.IGNORECASE,
 )
 _HURT_WORDS = re.compile(r"\b(?:injur\w*|wound\w*|hurt|hospitali[sz]\w*|maim\w*)\b", re.I)
@@ -208,8 +208,11 @@ def injured_only(count: int, text: str) -> bool:
 
     True when every clause giving the number (as digits or a word up to twenty) names injuries
     and no deaths: "1 person was killed and 11 were injured" -> 11 is injured only, 1 is not. A
-    number the text never states (the model added two counts up) is not judged: False.
+    number the text never states (the model added two counts up) is not judged: False, unless
+    the text names injuries and no death at all ("a teacher and a pupil were injured" -> 2).
     """
+    if _HURT_WORDS.search(text) and not _DEATH_WORDS.search(text):
+        return count > 0
     words = [str(count)] + ([_NUMBER_WORDS[count]] if count < len(_NUMBER_WORDS) else [])
     number = re.compile(r"(?<![\w.,])(?:" + "|".join(words) + r")(?![\w]|[.,]\d)", re.I)
     stated = False
@@ -230,7 +233,10 @@ def _sum_counts(value: Any, info: ValidationInfo) -> Any:
         # count the text gives only for the injured is dropped.
         ctx = current_context(info.context)
         if ctx is not None:
-            value = [v for v in value if v == 0 or not injured_only(v, ctx.document.text)]
+            text = ctx.document.text
+            kept = [v for v in value if v == 0 or not injured_only(v, text)]
+            # Every count was the injured and the text names no death: 0 dead, as ACLED codes it.
+            value = [0] if value and not kept and not _DEATH_WORDS.search(text) else kept
         return sum(value) if value else None
     if isinstance(value, int) and value < 0:
         raise ValueError(f"fatalities cannot be negative, got {value}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from itertools import chain
 from typing import Any, ClassVar, Literal, get_args
 
@@ -164,7 +165,7 @@ CUES: tuple[Cue, ...] = (
         r"\b(?:threw|throwing|hurl\w*|pelt\w*)\b[^.]{0,30}\b(?:stones?|rocks?|bricks?)\b"
         r"|\bstone[- ]?(?:pelting|throwing)\b|\bburn\w*\s+(?:of\s+)?(?:tyres|tires)\b"
         r"|\bbarricad\w*|\bvandali[sz]\w*|\bfired\s+(?:gun)?shots\s+in\s+the\s+air\b"
-        r"|\bclash\w*\s+with\s+(?:the\s+)?police\b",
+        r"|\bclash\w*\s+with\s+(?:the\s+)?police\b|\bbrawl\w*|\bscuffl\w*",
         {"Peaceful protest"},
         "a crowd that throws stones, burns tyres, damages property or clashes is a riot: "
         '"Riots: violent demonstration" (or "Riots: mob violence" outside a demonstration).',
@@ -260,6 +261,22 @@ class Actor(BaseModel):
         description="Who they are or who acted with them, e.g. ['Teachers'] for protesting "
         "teachers (empty list if none).",
     )
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _unknown_is_generic(cls, value: Any) -> Any:
+        # "Unknown", "unidentified gunmen": ACLED's generic name, so it compares and groups.
+        if isinstance(value, str) and _UNKNOWN_ACTOR.fullmatch(value.strip()):
+            return "Unidentified Armed Group"
+        return value
+
+
+_WHO = r"(?:group|gunm[ae]n|men|attackers?|assailants?|persons?|individuals?|militants?|people)"
+_UNKNOWN_ACTOR = re.compile(
+    rf"(?:an?\s+)?(?:(?:unknown|unidentified)(?:\s+(?:armed|masked))?(?:\s+{_WHO})?"
+    rf"|(?:armed|masked)\s+{_WHO}|gunm[ae]n|assailants?|attackers?)",
+    re.IGNORECASE,
+)
 
 
 class Location(BaseModel):

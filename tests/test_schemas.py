@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -238,6 +239,10 @@ def test_an_unknown_place_is_null() -> None:
         (5, "Five people were wounded; one of them later died.", True),
         (31, "21 soldiers and 10 rebels were killed, 40 injured.", False),  # a sum: not judged
         (11, "11 people were injured, 1.5 km from the market.", True),
+        # Injuries and no death at all: any count is the injured, stated or added up.
+        (2, "A shell hit the school; a teacher and a pupil were injured.", True),
+        (1, "A landmine explosion injured a villager.", True),
+        (2, "A shell hit the school; a teacher was injured and two casualties reported.", False),
     ],
 )
 def test_a_count_stated_only_for_the_injured_is_found(count: int, text: str, injured: bool) -> None:
@@ -255,3 +260,24 @@ def test_fatalities_drop_the_injured_the_model_added() -> None:
         assert record.model_validate(data).fatalities == 1
         assert record.model_validate({**data, "fatalities": [11]}).fatalities is None
         assert record.model_validate({**data, "fatalities": [12]}).fatalities == 12  # not stated
+    only_hurt = "A landmine exploded in Ndera. A teacher and a pupil were injured."
+    with extraction_context(ExtractionContext(Document.from_text(only_hurt), SEED_PUBLISHED)):
+        assert record.model_validate({**data, "fatalities": [2]}).fatalities == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Unknown", "Unidentified Armed Group"),
+        ("unidentified gunmen", "Unidentified Armed Group"),
+        ("An unknown armed group", "Unidentified Armed Group"),
+        ("Unknown Taliban fighters", "Unknown Taliban fighters"),  # named: kept
+        ("Unidentified tribesmen", "Unidentified tribesmen"),  # ACLED names these apart
+        ("Armed individuals", "Unidentified Armed Group"),
+        ("Gunmen", "Unidentified Armed Group"),
+        ("Five persons", "Five persons"),  # not said to be armed
+    ],
+)
+def test_unknown_actors_get_acleds_generic_name(name: str, expected: str) -> None:
+    actor = sys.modules[load_schema("conflict_events").record.__module__].Actor
+    assert actor(name=name, category="Political militia", associated=[]).name == expected
