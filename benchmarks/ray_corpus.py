@@ -97,8 +97,9 @@ def scenario(
         wall = time.perf_counter() - started
         cpu_per_doc = (time.process_time() - cpu) / docs
         base = {"wall": wall, "rate": docs / wall}
+        cpu_ms = round(cpu_per_doc * 1000, 2)
         rows.append(_row(name, "concurrent runner", docs, latency, concurrency, wall,
-                         summary.ok, clock, base, cpu_ms_per_doc=round(cpu_per_doc * 1000, 2)))  # fmt: skip
+                         summary.ok, clock, base, cpu_ms_per_doc=cpu_ms))  # fmt: skip
         for n in actors:
             clock = Clock()
             started = time.perf_counter()
