@@ -1,6 +1,6 @@
 """The Ray Data engine against the single-process concurrent runner (issue 11), same run.
 
-    python benchmarks/ray_corpus.py [--docs 1000] [--latency 0.1] [--concurrency 16]
+    python benchmarks/ray_corpus.py [--docs 500] [--latency 0.5] [--concurrency 16]
                                     [--actors 1,2] [--cpu-docs 300]
 
 Both engines run the same corpus into a fresh JSONL file, with ``--concurrency`` requests in
@@ -8,7 +8,7 @@ flight endpoint-wide (Ray splits it over the actors, see ``llm_extract.ray.per_a
 the fault server (no faults) in its own process answering every request with a real recorded
 answer after ``--latency`` seconds. No response cache. Two scenarios:
 
-1. I/O-bound: ``--docs`` documents at ``--latency``; the ideal wall time is docs x latency /
+1. Endpoint-bound: ``--docs`` documents at ``--latency``; the ideal wall time is docs x latency /
    concurrency. Where the endpoint is the bottleneck, Ray can only add its fixed costs.
 2. CPU-bound: ``--cpu-docs`` documents at zero latency, where the client's own work (request
    building, validation, grounding) is the bottleneck: the case Ray's extra processes are for.
@@ -131,8 +131,8 @@ def _row(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=1000)
-    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--docs", type=int, default=500)
+    parser.add_argument("--latency", type=float, default=0.5)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--actors", default="1,2")
     parser.add_argument("--cpu-docs", type=int, default=300)
@@ -148,7 +148,7 @@ def main() -> None:
     context.enable_progress_bars = context.print_on_execution_start = False
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            rows = scenario("io-bound", args.docs, args.latency, args.concurrency, actors,
+            rows = scenario("endpoint-bound", args.docs, args.latency, args.concurrency, actors,
                             Path(tmp))  # fmt: skip
             rows += scenario("cpu-bound", args.cpu_docs, 0.0, args.concurrency, actors,
                              Path(tmp))  # fmt: skip
@@ -167,7 +167,7 @@ def main() -> None:
         print(f"| {r['scenario']} | {r['engine']} | {r['docs']} | {r['ok']} | {r['wall_s']} | "
               f"{r['ideal_s']} | {r['docs_per_s']} | {r['throughput_vs_runner']:.2f}x | "
               f"{r['overhead_ms_per_doc']} | {r['steady_docs_per_s']} |")  # fmt: skip
-    cpu = next(r["cpu_ms_per_doc"] for r in rows if r["scenario"] == "io-bound")
+    cpu = next(r["cpu_ms_per_doc"] for r in rows if r["scenario"] == "endpoint-bound")
     print(f"Concurrent runner: {cpu} ms CPU per document in one process "
           f"(one core caps it near {1000 / cpu:.0f} docs/s).")  # fmt: skip
 
