@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx2 as httpx
 import openai
+import pytest
 from typer.testing import CliRunner
 
 from llm_extract import Extractor
@@ -314,3 +315,28 @@ def test_cli_prepare_and_collect_a_local_result_file_without_an_endpoint(tmp_pat
                               str(state_path(requests))])  # fmt: skip
     assert res.exit_code == 0, res.stderr
     assert "1 documents ok" in res.stderr and lines(output)[0]["records"]
+
+
+def test_collect_from_another_folder_finds_the_request_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state keeps absolute paths: prepare with relative ones, collect from elsewhere."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    corpus(tmp_path / "a", 1)
+    template = tmp_path / "a" / "my.j2"
+    template.write_text((ROOT / "prompts" / "conflict_events.j2").read_text())
+    monkeypatch.chdir(tmp_path / "a")
+    with extractor(validation_retries=1, template="my.j2") as ex:
+        prepare(ex, ["corpus.jsonl"], Path("requests.jsonl"))
+    state = BatchState.load(tmp_path / "a" / "requests.batch-state.json")
+    assert state.requests_file == str(tmp_path / "a" / "requests.jsonl")
+    assert [r.file for r in state.pending.values()] == [state.requests_file]
+    assert state.settings["template"] == str(template)
+    monkeypatch.chdir(tmp_path / "b")
+    with extractor(validation_retries=1) as ex:
+        out = collect(ex, [result_line("d0#p0#r1", answer(CRAFTED_INVALID))], Path("ev.jsonl"),
+                      state=Path("../a/requests.batch-state.json"))  # fmt: skip
+    assert out.next_files == [tmp_path / "a" / "requests.round2.jsonl"]
+    assert (tmp_path / "a" / "requests.round2.jsonl").exists()
+    assert not (tmp_path / "b" / "requests.round2.jsonl").exists()
