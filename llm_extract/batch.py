@@ -224,6 +224,21 @@ def _head(job: Job) -> dict[str, Any]:
     return {**head, "metadata": job.metadata} if job.metadata else head
 
 
+def summarize_output(path: Path) -> BatchSummary:
+    """The counts of a JSONL output as it stands: the last line of each document (as readers
+    take it), so runs that add to one output (resumes, batch collect rounds) sum up."""
+    last: dict[str, dict[str, Any]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        with contextlib.suppress(json.JSONDecodeError):
+            row = json.loads(line)
+            if isinstance(row, dict) and "document_id" in row:
+                last[str(row["document_id"])] = row
+    summary = BatchSummary()
+    for row in last.values():
+        summary.count(row, str(row.get("source")))
+    return summary
+
+
 def write_line(stream: IO[str], row: dict[str, Any]) -> None:
     """Write one output line whole, flushed and fsync'ed."""
     stream.write(json.dumps(row, ensure_ascii=False) + "\n")

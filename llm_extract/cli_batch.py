@@ -5,11 +5,13 @@ Like the rest of the CLI it only translates: the work is in :mod:`llm_extract.ba
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from llm_extract.batch import summarize_output
 from llm_extract.batchfiles import (
     BatchState,
     Limits,
@@ -22,8 +24,9 @@ from llm_extract.batchfiles import (
     status,
     submit,
 )
+from llm_extract.batchfiles.collect import Collected
 from llm_extract.batchfiles.prepare import MAX_BYTES, MAX_REQUESTS
-from llm_extract.cli_corpus import EXIT_PARTIAL
+from llm_extract.cli_corpus import EXIT_PARTIAL, summary_path
 from llm_extract.cli_tools import fail, note
 from llm_extract.errors import LlmExtractError
 from llm_extract.extractor import DEFAULT_SCHEMA, Extractor
@@ -146,6 +149,7 @@ def collect_command(
             )
     except LlmExtractError as e:
         fail(e)
+    _write_summary(output, out)
     s = out.summary
     note(
         f"{out.answered} answers read ({out.errors} errors, {out.invalid} invalid, "
@@ -164,6 +168,15 @@ def collect_command(
         note("Every document is done.")
     if s.failed:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _write_summary(output: Path, out: Collected) -> None:
+    """``events.summary.json`` beside the output, counting every collect so far (the output's
+    lines), with the documents still waiting and the round reached."""
+    data = summarize_output(output).to_json_dict()
+    del data["wall_seconds"], data["documents"]["skipped"]  # neither means anything here
+    data["pending_documents"], data["round"] = out.pending_documents, out.round
+    summary_path(output).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def _client(base_url: str | None, api_key: str | None) -> Any:

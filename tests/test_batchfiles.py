@@ -210,6 +210,9 @@ def test_cli_round_trip_with_a_reask_round(tmp_path: Path) -> None:
         assert res.exit_code == 5, res.stderr  # d2 never answered: an error line
         assert "1 requests (1 re-asks, 0 second looks) written to" in res.stderr
         assert "requests.round2.jsonl: submit them, then collect again" in res.stderr
+        summary = json.loads((tmp_path / "ev.summary.json").read_text())
+        assert summary["documents"] == {"ok": 1, "partial": 0, "failed": 1}
+        assert (summary["pending_documents"], summary["round"]) == (1, 2)
         round2 = tmp_path / "requests.round2.jsonl"
         res = runner.invoke(app, ["batch", "submit", str(round2), *url])
         batch2 = res.stdout.strip()
@@ -220,6 +223,13 @@ def test_cli_round_trip_with_a_reask_round(tmp_path: Path) -> None:
     rows = {r["document_id"]: r for r in lines(output)}
     assert [rows[d]["status"] for d in ("d0", "d1", "d2")] == ["ok", "ok", "error"]
     assert rows["d1"]["usage"]["total_tokens"] == 490
+    # The summary beside the output counts every collect so far.
+    summary = json.loads((tmp_path / "ev.summary.json").read_text())
+    assert summary["documents"] == {"ok": 2, "partial": 0, "failed": 1}
+    assert (summary["pending_documents"], summary["round"]) == (0, 2)
+    assert summary["records"] == sum(len(r.get("records", [])) for r in rows.values())
+    assert summary["tokens"]["total"] == sum(r["usage"]["total_tokens"] for r in rows.values()
+                                             if r["status"] == "ok")  # fmt: skip
     assert api.requests.count("POST /files") == 2
 
 

@@ -88,6 +88,8 @@ class Collected:
     next_files: list[Path] = field(default_factory=list)
     next_requests: int = 0
     pending_documents: int = 0
+    #: The round the next request files (if any) belong to.
+    round: int = 1
     summary: BatchSummary = field(default_factory=BatchSummary)
 
 
@@ -116,6 +118,7 @@ def collect(
         _write_finished(run, stream, done)
         run.state.save(sidecar)
     run.out.pending_documents = sum(1 for d in run.state.documents.values() if not d.written)
+    run.out.round = run.state.round
     return run.out
 
 
