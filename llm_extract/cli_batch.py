@@ -24,7 +24,7 @@ from llm_extract.batchfiles import (
     status,
     submit,
 )
-from llm_extract.batchfiles.collect import Collected
+from llm_extract.batchfiles.collect import DEFAULT_RESUBMITS, Collected
 from llm_extract.batchfiles.prepare import MAX_BYTES, MAX_REQUESTS
 from llm_extract.cli_corpus import EXIT_PARTIAL, summary_path
 from llm_extract.cli_tools import fail, note
@@ -128,6 +128,9 @@ def collect_command(
     api_key: ApiKeyOpt = None,
     max_requests: MaxRequestsOpt = MAX_REQUESTS,
     max_bytes: MaxBytesOpt = MAX_BYTES,
+    resubmits: Annotated[
+        int, typer.Option(help="Times a request with no answer (an error, no line) is resent.")
+    ] = DEFAULT_RESUBMITS,
 ) -> None:
     """Validate and ground a result file's answers, write finished documents, and write the
     next round (re-asks, second looks) to submit."""
@@ -145,7 +148,12 @@ def collect_command(
             lines = download_results(_client(settings.base_url, settings.api_key), source)
         with _offline_extractor(settings) as extractor:
             out = collect(
-                extractor, lines, output, state=state, limits=Limits(max_requests, max_bytes)
+                extractor,
+                lines,
+                output,
+                state=state,
+                limits=Limits(max_requests, max_bytes),
+                resubmits=resubmits,
             )
     except LlmExtractError as e:
         fail(e)
@@ -160,7 +168,8 @@ def collect_command(
         files = ", ".join(str(p) for p in out.next_files)
         note(
             f"{out.next_requests} requests ({out.reasks} re-asks, {out.second_looks} second "
-            f"looks) written to {files}: submit them, then collect again."
+            f"looks, {out.resubmits} resubmitted) written to {files}: submit them, then collect "
+            "again."
         )
     elif out.pending_documents:
         note(f"{out.pending_documents} documents still wait for results: collect them.")
