@@ -23,7 +23,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -72,6 +72,7 @@ def extract_dataset(
     batch_size: int = DEFAULT_BATCH_SIZE,
     num_cpus: float = 1.0,
     published: str | date | None = None,
+    log_levels: Mapping[str, int] | None = None,
 ) -> ray.data.Dataset:
     """``ds``'s documents extracted by ``concurrency`` actors: a (lazy) Dataset of result rows
     with the columns :data:`COLUMNS` (``json``: the JSONL output line; see
@@ -81,7 +82,8 @@ def extract_dataset(
     limit), so the endpoint sees up to ``concurrency x settings.concurrency``; use
     :func:`per_actor` to split endpoint-wide settings. ``num_cpus``: what Ray reserves per
     actor (the work is mostly waiting on the endpoint; lower it to pack more actors per node).
-    ``published``: the date for documents without their own.
+    ``published``: the date for documents without their own. ``log_levels``: logger levels set
+    in each actor (e.g. ``{"instructor": logging.CRITICAL}``: its own log line per failed try).
 
     A block is one actor task, so give ``ds`` at least ``concurrency`` blocks (e.g.
     ``from_items(rows, override_num_blocks=len(rows) // batch_size)``), or one actor gets all.
@@ -97,7 +99,7 @@ def extract_dataset(
     )
     return ds.map_batches(
         ExtractActor,
-        fn_constructor_args=(settings, published),
+        fn_constructor_args=(settings, published, dict(log_levels or {})),
         compute=strategy,
         batch_size=batch_size,
         batch_format="pyarrow",
@@ -128,7 +130,14 @@ class ExtractActor:
     """One Ray actor: its :class:`~llm_extract.Extractor` is built once, then every batch it
     is given is extracted on a thread pool shared by the batches it runs at once."""
 
-    def __init__(self, settings: ExtractorSettings, published: str | date | None = None) -> None:
+    def __init__(
+        self,
+        settings: ExtractorSettings,
+        published: str | date | None = None,
+        log_levels: Mapping[str, int] | None = None,
+    ) -> None:
+        for name, level in (log_levels or {}).items():
+            logging.getLogger(name).setLevel(level)
         self.settings, self.published = settings, published
         self.extractor: Extractor = Extractor.from_settings(settings)
         self.pool = ThreadPoolExecutor(settings.concurrency, thread_name_prefix="llm-extract-ray")
@@ -256,9 +265,12 @@ def run_ray_batch(
                 blocks = math.ceil(len(runnable) / batch_size)
                 rows = [dataset_row(job) for job in runnable]
                 ds = ray.data.from_items(rows, override_num_blocks=blocks)
+                # The actors log as this process does (the CLI quiets instructor's per-try lines).
+                levels = {"instructor": logging.getLogger("instructor").getEffectiveLevel()}
                 results = extract_dataset(
-                    ds, share, concurrency=actors, batch_size=batch_size, num_cpus=num_cpus
-                )
+                    ds, share, concurrency=actors, batch_size=batch_size, num_cpus=num_cpus,
+                    log_levels=levels,
+                )  # fmt: skip
                 for row in iter_result_rows(results):
                     emit(row)
             except Exception as e:
@@ -296,6 +308,8 @@ def _start(ray: Any, address: str | None) -> bool:
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # no "execution finished" lines
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # "bars disabled"
     # A local Ray (no address, no RAY_ADDRESS) needs no dashboard: it costs seconds to start.
     local = {} if address or environ("RAY_ADDRESS") else {"include_dashboard": False}
     ray.init(address=address, logging_level=logging.WARNING, **local)
