@@ -262,13 +262,16 @@ def run_ray_batch(
             try:
                 # One block per batch: every batch is its own task, spread over the actors,
                 # and its lines come back (and are written) as soon as it is done.
-                blocks = math.ceil(len(runnable) / batch_size)
+                # (A small corpus is cut finer, so that every actor gets some.)
+                n = len(runnable)
+                blocks = max(math.ceil(n / batch_size), min(n, actors * CALLS_PER_ACTOR))
                 rows = [dataset_row(job) for job in runnable]
                 ds = ray.data.from_items(rows, override_num_blocks=blocks)
                 # The actors log as this process does (the CLI quiets instructor's per-try lines).
                 levels = {"instructor": logging.getLogger("instructor").getEffectiveLevel()}
                 results = extract_dataset(
-                    ds, share, concurrency=actors, batch_size=batch_size, num_cpus=num_cpus,
+                    ds, share, concurrency=actors, batch_size=math.ceil(n / blocks),
+                    num_cpus=num_cpus,
                     log_levels=levels,
                 )  # fmt: skip
                 for row in iter_result_rows(results):

@@ -170,7 +170,8 @@ def test_extract_dataset_rows_are_the_jsonl_rows(
         base_url=endpoint.url, model="m", concurrency=4, transport_retries=1, retry_wait=0.01
     )
     ds = ray.data.from_items(docs, override_num_blocks=3)
-    results = extract_dataset(ds, settings, concurrency=1, batch_size=4)
+    # Materialized once: schema() of a lazy Dataset would run the actors a second time.
+    results = extract_dataset(ds, settings, concurrency=1, batch_size=4).materialize()
     assert tuple(results.schema().names) == COLUMNS
     rows = {row["document_id"]: row for row in iter_result_rows(results)}
     assert sorted(rows) == sorted(ids)
