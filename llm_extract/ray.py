@@ -11,6 +11,7 @@ and runs each batch's documents ``settings.concurrency`` at a time. Every docume
 row: ``document_id``, ``status`` and ``json``, the exact line the JSONL output holds (a JSON
 string, because result rows differ in shape and Arrow wants one schema). A document that fails
 in any way, even with an unexpected exception, is an error row; it never fails the job.
+(:func:`run_ray_batch` stops at an error no document causes: a bad key, no server.)
 
 :func:`run_ray_batch` is the CLI's ``--engine ray``: the same output file, resume rule and
 summary as :func:`~llm_extract.run_batch`, with the extraction on Ray and every line written
@@ -32,7 +33,15 @@ from typing import TYPE_CHECKING, Any, cast
 from llm_extract.batch import BatchSummary, error_row, jobs_to_run, result_row, write_line
 from llm_extract.concurrent import Outcome
 from llm_extract.documents import parse_published
-from llm_extract.errors import BackendError, ConfigError, InputError, LlmExtractError
+from llm_extract.errors import (
+    AuthenticationError,
+    BackendError,
+    ConfigError,
+    EndpointUnreachableError,
+    InputError,
+    LlmExtractError,
+    ModelNotFoundError,
+)
 from llm_extract.extractor import Extractor
 from llm_extract.inputs import Columns, Job, iter_jobs, job_from_dict, unique_jobs
 from llm_extract.output_file import open_output
@@ -50,6 +59,10 @@ DEFAULT_BATCH_SIZE = 16
 DEFAULT_ACTORS = 2
 #: Batches one actor runs at once: while one waits on its slowest document, the next starts.
 CALLS_PER_ACTOR = 2
+#: Errors no document causes (bad key, no server, unknown model): the driver stops the run at
+#: the first such row, as the default engine does, instead of writing one per document.
+RUN_ERRORS = {c.__name__: c for c in (AuthenticationError, EndpointUnreachableError,
+                                      ModelNotFoundError)}  # fmt: skip
 
 
 def require_ray() -> Any:
@@ -275,6 +288,7 @@ def run_ray_batch(
                     log_levels=levels,
                 )  # fmt: skip
                 for row in iter_result_rows(results):
+                    _raise_run_error(row)
                     emit(row)
             except Exception as e:
                 stopped = _stopped(e, summary, started)
@@ -286,6 +300,14 @@ def run_ray_batch(
                     ray.shutdown()
         summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _raise_run_error(row: dict[str, Any]) -> None:
+    error = row.get("error") if row["status"] == "error" else None
+    cls = RUN_ERRORS.get(error.get("type", "")) if isinstance(error, dict) else None
+    if cls is not None and isinstance(error, dict):
+        fix = error.get("fix")
+        raise cls(str(error["message"]).removesuffix(f" {fix}" if fix else ""), fix)
 
 
 def _stopped(error: Exception, summary: BatchSummary, started: float) -> LlmExtractError:

@@ -238,3 +238,30 @@ def test_a_killed_ray_run_resumes_without_loss_or_duplicates(
     assert stats["sent_while_cached"] == 0, stats
     summary = json.loads((tmp_path / "out.summary.json").read_text())
     assert summary["documents"]["skipped"] == run["killed_at_lines"][0]
+
+
+def test_an_error_no_document_causes_stops_the_run(
+    ray_cluster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bad key or a dead endpoint stops the run at its first row, as the default engine
+    does, instead of an error line per document (the actors are faked: this is the driver)."""
+    import llm_extract.ray as engine
+
+    corpus, out = tmp_path / "corpus.jsonl", tmp_path / "out.jsonl"
+    make_corpus(corpus, 3, seed_lead())
+    rows = [
+        {"document_id": "doc-00000", "source": "s", "status": "error",
+         "error": {"type": "TransportRetriesExhaustedError", "message": "one document's"}},
+        {"document_id": "doc-00001", "source": "s", "status": "error",
+         "error": {"type": "EndpointUnreachableError", "message": "No server at x. Start it.",
+                   "fix": "Start it."}},
+    ]  # fmt: skip
+    monkeypatch.setattr(engine, "extract_dataset", lambda *a, **k: None)
+    monkeypatch.setattr(engine, "iter_result_rows", lambda results: iter(rows))
+    url = "http://127.0.0.1:9/v1"
+    res = runner.invoke(app, cli_args(corpus, out, url, "--engine", "ray", "--no-cache"))
+    assert res.exit_code == 3, res.output
+    assert "Error: No server at x. Start it." in res.stderr
+    assert [json.loads(x)["document_id"] for x in out.read_text().splitlines()] == ["doc-00000"]
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["documents"]["failed"] == 1
