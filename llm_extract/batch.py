@@ -147,12 +147,7 @@ def _run(
     jobs = unique_jobs(
         iter_jobs(inputs, published=published, max_chars=extractor.max_chars, columns=hooks.columns)
     )
-    todo: list[Job] = []
-    for job in jobs:
-        if job.document and (job.document_id, job.document.sha256) in done:
-            summary.skipped += 1
-        else:
-            todo.append(job)
+    todo = jobs_to_run(jobs, done, summary)
     if hooks.on_start:
         hooks.on_start(len(todo), summary.skipped)
 
@@ -170,8 +165,7 @@ def _run(
         # documents run one at a time).
         for job in todo:
             if job.error is not None or job.document is None:
-                error = describe(job.error or InputError("unreadable"))
-                emit(job, {**_head(job), "status": "error", "error": error})
+                emit(job, error_row(job, job.error or InputError("unreadable")))
             else:
                 runnable.append(job)
                 yield job.document, job.published
@@ -193,14 +187,32 @@ def _run(
 def result_row(job: Job, outcome: Outcome) -> dict[str, Any]:
     """The output line for one document (also written by :mod:`llm_extract.batchfiles`)."""
     if outcome.error is not None or outcome.result is None:
-        error = describe(outcome.error or InputError("unreadable"))
-        return {**_head(job), "status": "error", "error": error}
+        return error_row(job, outcome.error or InputError("unreadable"))
     # "partial": some chunks failed. Their records are kept; a rerun retries it.
     result = outcome.result
     status = "ok" if result.complete else "partial"
     row = {**_head(job), "status": status, **result.to_json_dict()}
     row["text"] = job.document.text if job.document else None  # what the evidence offsets
     return row  # index (the review page shows it)
+
+
+def error_row(job: Job, error: BaseException) -> dict[str, Any]:
+    """The output line for a document that failed with ``error``."""
+    return {**_head(job), "status": "error", "error": describe(error)}
+
+
+def jobs_to_run(
+    jobs: Iterable[Job], done: set[tuple[str, str]], summary: BatchSummary
+) -> list[Job]:
+    """The jobs not already ``ok`` in the output (``done``: its (id, sha256) pairs); the others
+    are counted in ``summary.skipped``. The resume rule of every engine."""
+    todo: list[Job] = []
+    for job in jobs:
+        if job.document and (job.document_id, job.document.sha256) in done:
+            summary.skipped += 1
+        else:
+            todo.append(job)
+    return todo
 
 
 def _head(job: Job) -> dict[str, Any]:
@@ -210,6 +222,21 @@ def _head(job: Job) -> dict[str, Any]:
         "sha256": job.document.sha256 if job.document else None,
     }
     return {**head, "metadata": job.metadata} if job.metadata else head
+
+
+def summarize_output(path: Path) -> BatchSummary:
+    """The counts of a JSONL output as it stands: the last line of each document (as readers
+    take it), so runs that add to one output (resumes, batch collect rounds) sum up."""
+    last: dict[str, dict[str, Any]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        with contextlib.suppress(json.JSONDecodeError):
+            row = json.loads(line)
+            if isinstance(row, dict) and "document_id" in row:
+                last[str(row["document_id"])] = row
+    summary = BatchSummary()
+    for row in last.values():
+        summary.count(row, str(row.get("source")))
+    return summary
 
 
 def write_line(stream: IO[str], row: dict[str, Any]) -> None:

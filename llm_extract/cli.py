@@ -18,19 +18,13 @@ from typing import Annotated
 import typer
 
 from llm_extract.cli_batch import batch_app
-from llm_extract.cli_corpus import EXIT_PARTIAL, run_corpus
+from llm_extract.cli_corpus import EXIT_PARTIAL, RayRun, run_corpus, run_ray_corpus
+from llm_extract.cli_tools import convert_acled, render, serve
 from llm_extract.cli_tools import fail as _fail
 from llm_extract.cli_tools import note as _note
-from llm_extract.cli_tools import render, serve
 from llm_extract.documents import DEFAULT_MAX_CHARS, Document
 from llm_extract.errors import LlmExtractError
-from llm_extract.evaluation import (
-    acled_csv_to_gold,
-    evaluate,
-    format_report,
-    write_breakdown,
-    write_gold,
-)
+from llm_extract.evaluation import evaluate, format_report, write_breakdown
 from llm_extract.extractor import DEFAULT_SCHEMA, Extractor
 from llm_extract.inputs import Columns
 from llm_extract.limiter import parse_rate_limit
@@ -48,6 +42,7 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(batch_app, name="batch")
 convert_app = typer.Typer(help="Convert gold data from other sources to llm-extract's gold JSONL.")
 app.add_typer(convert_app, name="convert")
+convert_app.command("acled")(convert_acled)
 
 
 SchemaOpt = Annotated[
@@ -183,6 +178,16 @@ def extract(
     ] = None,
     text_column: Annotated[str, typer.Option(help="CSV inputs: the text column.")] = "text",
     id_column: Annotated[str, typer.Option(help="CSV inputs: the id column.")] = "id",
+    engine: Annotated[
+        str,
+        typer.Option(help="Corpus runs: local (threads here) or ray (Ray Data actors; -o, [ray])."),
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="--engine ray: cluster to join (default RAY_ADDRESS/local).")
+    ] = None,
+    ray_actors: Annotated[
+        int, typer.Option(help="--engine ray: actors (they share --concurrency, --rate-limit).")
+    ] = 2,
 ) -> None:
     """Extract event records. One file prints a JSON result; several (or -o) write JSONL.
 
@@ -190,9 +195,11 @@ def extract(
     a run summary beside the output (events.jsonl -> events.summary.json).
     """
     try:
-        cache_file = None
+        cache_file, columns = None, Columns(text_column, id_column)
         if output is not None and not no_cache and record is None and replay is None:
-            cache_file = cache or default_cache_path()
+            # A cluster's nodes cannot share this machine's cache file: only an explicit one.
+            remote = engine == "ray" and (ray_address or environ("RAY_ADDRESS"))
+            cache_file = cache or (None if remote else default_cache_path())
         rpm, tpm = parse_rate_limit(rate_limit) if rate_limit else (None, None)
         settings = ExtractorSettings.from_env(
             requests_per_minute=rpm, tokens_per_minute=tpm,
@@ -202,6 +209,9 @@ def extract(
             max_tokens=max_tokens, max_chars=max_chars, chunk_chars=chunk_chars,
             concurrency=concurrency, cache=cache_file, record=record, replay=replay,
         )  # fmt: skip
+        if engine != "local":
+            ray = RayRun(engine, ray_address, ray_actors)
+            return run_ray_corpus(settings, files, output, published, ray, quiet, fmt, columns)
         extractor = Extractor.from_settings(settings)
         if quiet:
             pass
@@ -219,10 +229,7 @@ def extract(
             ):
                 _extract_one(extractor, files[0], published)
             else:
-                run_corpus(
-                    extractor, files, output, published, quiet=quiet, fmt=fmt,
-                    columns=Columns(text_column, id_column),
-                )  # fmt: skip
+                run_corpus(extractor, files, output, published, quiet, fmt, columns)
     except LlmExtractError as e:
         _fail(e)
 
@@ -367,21 +374,6 @@ def eval_command(
         write_breakdown(report, target)
         typer.echo(format_report(report))
         _note(f"Per-document scores: {target}")
-    except LlmExtractError as e:
-        _fail(e)
-
-
-@convert_app.command("acled")
-def convert_acled(
-    csv_file: Annotated[Path, typer.Argument(help="ACLED export CSV (notes, event_type, ...).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Gold JSONL to write.")],
-    limit: Annotated[int | None, typer.Option(help="Keep the first N documents.")] = None,
-) -> None:
-    """ACLED CSV to gold JSONL: notes become the text, the upload timestamp the publication date."""
-    try:
-        docs = acled_csv_to_gold(csv_file, limit=limit)
-        write_gold(docs, output)
-        _note(f"{len(docs)} documents, {sum(len(d.events) for d in docs)} events -> {output}")
     except LlmExtractError as e:
         _fail(e)
 

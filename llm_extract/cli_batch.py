@@ -5,11 +5,13 @@ Like the rest of the CLI it only translates: the work is in :mod:`llm_extract.ba
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from llm_extract.batch import summarize_output
 from llm_extract.batchfiles import (
     BatchState,
     Limits,
@@ -22,8 +24,9 @@ from llm_extract.batchfiles import (
     status,
     submit,
 )
+from llm_extract.batchfiles.collect import DEFAULT_RESUBMITS, Collected
 from llm_extract.batchfiles.prepare import MAX_BYTES, MAX_REQUESTS
-from llm_extract.cli_corpus import EXIT_PARTIAL
+from llm_extract.cli_corpus import EXIT_PARTIAL, summary_path
 from llm_extract.cli_tools import fail, note
 from llm_extract.errors import LlmExtractError
 from llm_extract.extractor import DEFAULT_SCHEMA, Extractor
@@ -125,6 +128,9 @@ def collect_command(
     api_key: ApiKeyOpt = None,
     max_requests: MaxRequestsOpt = MAX_REQUESTS,
     max_bytes: MaxBytesOpt = MAX_BYTES,
+    resubmits: Annotated[
+        int, typer.Option(help="Times a request with no answer (an error, no line) is resent.")
+    ] = DEFAULT_RESUBMITS,
 ) -> None:
     """Validate and ground a result file's answers, write finished documents, and write the
     next round (re-asks, second looks) to submit."""
@@ -142,10 +148,16 @@ def collect_command(
             lines = download_results(_client(settings.base_url, settings.api_key), source)
         with _offline_extractor(settings) as extractor:
             out = collect(
-                extractor, lines, output, state=state, limits=Limits(max_requests, max_bytes)
+                extractor,
+                lines,
+                output,
+                state=state,
+                limits=Limits(max_requests, max_bytes),
+                resubmits=resubmits,
             )
     except LlmExtractError as e:
         fail(e)
+    _write_summary(output, out)
     s = out.summary
     note(
         f"{out.answered} answers read ({out.errors} errors, {out.invalid} invalid, "
@@ -156,7 +168,8 @@ def collect_command(
         files = ", ".join(str(p) for p in out.next_files)
         note(
             f"{out.next_requests} requests ({out.reasks} re-asks, {out.second_looks} second "
-            f"looks) written to {files}: submit them, then collect again."
+            f"looks, {out.resubmits} resubmitted) written to {files}: submit them, then collect "
+            "again."
         )
     elif out.pending_documents:
         note(f"{out.pending_documents} documents still wait for results: collect them.")
@@ -164,6 +177,15 @@ def collect_command(
         note("Every document is done.")
     if s.failed:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _write_summary(output: Path, out: Collected) -> None:
+    """``events.summary.json`` beside the output, counting every collect so far (the output's
+    lines), with the documents still waiting and the round reached."""
+    data = summarize_output(output).to_json_dict()
+    del data["wall_seconds"], data["documents"]["skipped"]  # neither means anything here
+    data["pending_documents"], data["round"] = out.pending_documents, out.round
+    summary_path(output).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def _client(base_url: str | None, api_key: str | None) -> Any:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import typer
 from rich.console import Console
@@ -26,9 +28,11 @@ from rich.progress import (
 )
 
 from llm_extract.batch import BatchSummary, run_batch
+from llm_extract.cli_tools import note
 from llm_extract.errors import ConfigError, LlmExtractError
 from llm_extract.extractor import Extractor
 from llm_extract.inputs import Columns
+from llm_extract.settings import ExtractorSettings
 from llm_extract.tables import FORMATS, write_table
 
 EXIT_PARTIAL = 5
@@ -167,25 +171,81 @@ def run_corpus(
     files: list[str],
     output: Path | None,
     published: str | None,
-    *,
     quiet: bool = False,
     fmt: str | None = None,
     columns: Columns | None = None,
 ) -> None:
     """Run ``files`` into ``output`` (JSONL; stdout when None; a table too for csv/parquet),
     then report and exit."""
+
+    def batch(out: Path | IO[str], reporter: Reporter) -> BatchSummary:
+        return run_batch(
+            extractor, files, out, published=published, on_result=reporter.result,
+            on_start=reporter.start, columns=columns,
+        )  # fmt: skip
+
+    _run(batch, output, quiet, fmt)
+
+
+@dataclass(frozen=True)
+class RayRun:
+    """``--engine`` (``ray``), ``--ray-address``, ``--ray-actors``."""
+
+    engine: str
+    address: str | None
+    actors: int
+
+
+def run_ray_corpus(
+    settings: ExtractorSettings,
+    files: list[str],
+    output: Path | None,
+    published: str | None,
+    ray: RayRun,
+    quiet: bool = False,
+    fmt: str | None = None,
+    columns: Columns | None = None,
+) -> None:
+    """:func:`run_corpus` with ``--engine ray``: the documents go to Ray actors, each building
+    its extractor from ``settings``; the lines, resume rule and summary are the same."""
+    if ray.engine != "ray":
+        raise ConfigError(f"Unknown --engine {ray.engine!r}.", "Use local (the default) or ray.")
+    if output is None:
+        raise ConfigError(
+            "--engine ray writes a file, and resumes from it.", "Add -o events.jsonl."
+        )
+    endpoint = settings.base_url or settings.api_key or settings.replay
+    if settings.backend == "embedded" or (settings.backend is None and not endpoint):
+        raise ConfigError(
+            "--engine ray sends documents to an endpoint; the embedded model is one process's.",
+            "Pass --base-url (e.g. a vLLM server's http://host:8000/v1), or drop --engine ray.",
+        )
+    from llm_extract.ray import run_ray_batch  # Ray is imported only by runs that use it
+
+    if not quiet:
+        where = ray.address or "RAY_ADDRESS, else a local Ray"
+        note(f"Extracting on Ray ({ray.actors} actors; {where}) from {settings.base_url}.")
+
+    def batch(out: Path | IO[str], reporter: Reporter) -> BatchSummary:
+        assert isinstance(out, Path)
+        return run_ray_batch(
+            settings, files, out, published=published, actors=ray.actors, address=ray.address,
+            on_result=reporter.result, on_start=reporter.start, columns=columns,
+        )  # fmt: skip
+
+    _run(batch, output, quiet, fmt)
+
+
+def _run(
+    batch: Callable[[Path | IO[str], Reporter], BatchSummary],
+    output: Path | None,
+    quiet: bool,
+    fmt: str | None,
+) -> None:
     jsonl, table, fmt = outputs(output, fmt)
     reporter = reporter_for(quiet)
     try:
-        summary = run_batch(
-            extractor,
-            files,
-            jsonl or sys.stdout,
-            published=published,
-            on_result=reporter.result,
-            on_start=reporter.start,
-            columns=columns,
-        )
+        summary = batch(jsonl or sys.stdout, reporter)
     except LlmExtractError as e:
         # The run stopped (bad key, no server): its summary so far still goes beside the output.
         if jsonl is not None and isinstance(getattr(e, "summary", None), BatchSummary):

@@ -16,6 +16,7 @@ import typer
 
 from llm_extract.backends import resolve_backend
 from llm_extract.errors import ConfigError, LlmExtractError
+from llm_extract.evaluation import acled_csv_to_gold, write_gold
 from llm_extract.render import write_review
 from llm_extract.replay_server import LOOPBACK, ReplayServer
 from llm_extract.settings import environ
@@ -113,3 +114,17 @@ def render(
         f"{f', {summary.skipped} failed document(s) listed' if summary.skipped else ''}"
         f" -> {output}"
     )
+
+
+def convert_acled(
+    csv_file: Annotated[Path, typer.Argument(help="ACLED export CSV (notes, event_type, ...).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Gold JSONL to write.")],
+    limit: Annotated[int | None, typer.Option(help="Keep the first N documents.")] = None,
+) -> None:
+    """ACLED CSV to gold JSONL: notes become the text, the upload timestamp the publication date."""
+    try:
+        docs = acled_csv_to_gold(csv_file, limit=limit)
+        write_gold(docs, output)
+        note(f"{len(docs)} documents, {sum(len(d.events) for d in docs)} events -> {output}")
+    except LlmExtractError as e:
+        fail(e)

@@ -149,21 +149,27 @@ def _jsonl_lines(
             row = json.loads(line)
         except json.JSONDecodeError as e:
             row = {"_error": f"not JSON ({e.msg})"}
-        doc_id = str(row.get("id") or where) if isinstance(row, dict) else where
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            reason = row.get("_error") if isinstance(row, dict) else None
-            yield Job(doc_id, where, content=line, error=InputError(
-                f"{where} is not a document line: {reason or 'no string text field'}.",
-                _LINE_FORMAT,
-            ))  # fmt: skip
-            continue
-        try:
-            doc = Document.from_text(row["text"], id=doc_id, source=where, max_chars=max_chars)
-        except InputError as e:
-            yield Job(doc_id, where, error=e)
-            continue
-        extra = {k: v for k, v in row.items() if k not in _DOCUMENT_KEYS}
-        yield Job(doc_id, where, doc, row.get("published") or published, metadata=extra)
+        yield job_from_dict(row, where, published, max_chars, raw=line)
+
+
+def job_from_dict(
+    row: Any, where: str, published: str | date | None, max_chars: int, *, raw: str = ""
+) -> Job:
+    """One ``{"id", "text", "published", ...}`` object (a JSONL line, a Ray Dataset row) as a
+    job; ``where`` names it in messages (and is its id when it has none)."""
+    doc_id = str(row.get("id") or where) if isinstance(row, dict) else where
+    if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+        reason = row.get("_error") if isinstance(row, dict) else None
+        return Job(doc_id, where, content=raw, error=InputError(
+            f"{where} is not a document line: {reason or 'no string text field'}.",
+            _LINE_FORMAT,
+        ))  # fmt: skip
+    try:
+        doc = Document.from_text(row["text"], id=doc_id, source=where, max_chars=max_chars)
+    except InputError as e:
+        return Job(doc_id, where, error=e)
+    extra = {k: v for k, v in row.items() if k not in _DOCUMENT_KEYS}
+    return Job(doc_id, where, doc, row.get("published") or published, metadata=extra)
 
 
 def unique_jobs(jobs: Iterable[Job]) -> list[Job]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx2 as httpx
 import openai
+import pytest
 from typer.testing import CliRunner
 
 from llm_extract import Extractor
@@ -112,7 +113,7 @@ def test_collect_errors_invalid_missing_and_a_reask_round(tmp_path: Path) -> Non
         first = {0: answer(), 1: answer(CRAFTED_INVALID, (300, 10)), 2: RuntimeError("boom")}
         results = [result_line(x["custom_id"], first[copy_of(x["body"])])
                    for x in lines(requests) if copy_of(x["body"]) in first]  # fmt: skip
-        one = collect(ex, results, output, state=state_path(requests))
+        one = collect(ex, results, output, state=state_path(requests), resubmits=0)
         assert (one.answered, one.errors, one.invalid, one.missing) == (3, 1, 1, 1)
         assert one.reasks == 1 and one.next_requests == 1 and one.pending_documents == 1
         (reask,) = lines(tmp_path / "requests.round2.jsonl")
@@ -128,15 +129,15 @@ def test_collect_errors_invalid_missing_and_a_reask_round(tmp_path: Path) -> Non
         # not written twice (the output file knows it).
         saved = state_path(output).read_text()
         state_path(output).unlink()
-        collect(ex, results, output, state=state_path(requests))
+        collect(ex, results, output, state=state_path(requests), resubmits=0)
         assert [r["document_id"] for r in lines(output) if r["status"] == "ok"] == ["d0"]
         state_path(output).write_text(saved)
         output.write_text("".join(json.dumps(r) + "\n" for r in lines(output)[:3]))
         # The same result file again: nothing new, nothing duplicated.
-        again = collect(ex, results, output)
+        again = collect(ex, results, output, resubmits=0)
         assert again.answered == 0 and again.ignored == 3 and len(lines(output)) == 3
         # Round 2: the re-ask is answered validly.
-        two = collect(ex, [result_line("d1#p0#r2", answer(usage=(150, 30)))], output)
+        two = collect(ex, [result_line("d1#p0#r2", answer(usage=(150, 30)))], output, resubmits=0)
     assert two.summary.ok == 1 and two.next_requests == 0 and two.pending_documents == 0
     row = lines(output)[-1]
     assert row["document_id"] == "d1" and row["status"] == "ok" and row["records"]
@@ -206,19 +207,31 @@ def test_cli_round_trip_with_a_reask_round(tmp_path: Path) -> None:
         state = str(state_path(requests))
         res = runner.invoke(app, ["batch", "collect", batch_id, "-o", str(output), *url,
                                   "--state", state])  # fmt: skip
-        assert res.exit_code == 5, res.stderr  # d2 never answered: an error line
-        assert "1 requests (1 re-asks, 0 second looks) written to" in res.stderr
+        assert res.exit_code == 0, res.stderr  # d2 got no line: it is sent again, once
+        assert "2 requests (1 re-asks, 0 second looks, 1 resubmitted) written to" in res.stderr
         assert "requests.round2.jsonl: submit them, then collect again" in res.stderr
+        summary = json.loads((tmp_path / "ev.summary.json").read_text())
+        assert summary["documents"] == {"ok": 1, "partial": 0, "failed": 0}
+        assert (summary["pending_documents"], summary["round"]) == (2, 2)
         round2 = tmp_path / "requests.round2.jsonl"
         res = runner.invoke(app, ["batch", "submit", str(round2), *url])
         batch2 = res.stdout.strip()
         api.run(batch2, lambda body: answer(usage=(150, 30)))
         res = runner.invoke(app, ["batch", "collect", batch2, "-o", str(output), *url])
     assert res.exit_code == 0, res.stderr
-    assert "1 documents ok, 0 failed" in res.stderr and "Every document is done." in res.stderr
+    assert "2 documents ok, 0 failed" in res.stderr and "Every document is done." in res.stderr
     rows = {r["document_id"]: r for r in lines(output)}
-    assert [rows[d]["status"] for d in ("d0", "d1", "d2")] == ["ok", "ok", "error"]
+    assert [rows[d]["status"] for d in ("d0", "d1", "d2")] == ["ok", "ok", "ok"]
     assert rows["d1"]["usage"]["total_tokens"] == 490
+    assert rows["d2"]["usage"]["total_tokens"] == 180
+    assert rows["d2"]["attempts"]["transport_retries"] == 1
+    # The summary beside the output counts every collect so far.
+    summary = json.loads((tmp_path / "ev.summary.json").read_text())
+    assert summary["documents"] == {"ok": 3, "partial": 0, "failed": 0}
+    assert (summary["pending_documents"], summary["round"]) == (0, 2)
+    assert summary["records"] == sum(len(r.get("records", [])) for r in rows.values())
+    assert summary["tokens"]["total"] == sum(r["usage"]["total_tokens"] for r in rows.values()
+                                             if r["status"] == "ok")  # fmt: skip
     assert api.requests.count("POST /files") == 2
 
 
@@ -261,7 +274,7 @@ def test_find_fill_windows_go_in_one_round_and_a_failed_window_is_partial(
         assert done.requests == len(ids) > 1 and ids[1] == "a#p1#r1"
         results = [result_line(ids[0], RuntimeError("crafted failure"))]
         results += [result_line(c, answer('{"records": []}')) for c in ids[1:]]
-        out = collect(ex, results, output, state=state_path(requests))
+        out = collect(ex, results, output, state=state_path(requests), resubmits=0)
     assert out.next_requests == 0  # find-fill takes an empty window's answer as it is
     (row,) = lines(output)
     assert row["status"] == "partial" and row["chunks"] == len(ids)
@@ -294,9 +307,11 @@ def test_a_result_file_settles_only_its_own_request_file(tmp_path: Path) -> None
         done = prepare(ex, [corpus(tmp_path, 3)], requests, limits=Limits(2))
         first, second = ([x["custom_id"] for x in lines(p)] for p in done.files)
         # The first file's result lacks d1's line; d2 (in the second file) is not missing.
-        one = collect(ex, [result_line(first[0], answer())], output, state=state_path(requests))
+        one = collect(
+            ex, [result_line(first[0], answer())], output, state=state_path(requests), resubmits=0
+        )
         assert (one.missing, one.pending_documents) == (1, 1)
-        two = collect(ex, [result_line(second[0], answer())], output)
+        two = collect(ex, [result_line(second[0], answer())], output, resubmits=0)
     assert two.summary.ok == 1 and two.pending_documents == 0
     assert [r["status"] for r in lines(output)] == ["ok", "error", "ok"]
 
@@ -314,3 +329,54 @@ def test_cli_prepare_and_collect_a_local_result_file_without_an_endpoint(tmp_pat
                               str(state_path(requests))])  # fmt: skip
     assert res.exit_code == 0, res.stderr
     assert "1 documents ok" in res.stderr and lines(output)[0]["records"]
+
+
+def test_collect_from_another_folder_finds_the_request_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state keeps absolute paths: prepare with relative ones, collect from elsewhere."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    corpus(tmp_path / "a", 1)
+    template = tmp_path / "a" / "my.j2"
+    template.write_text((ROOT / "prompts" / "conflict_events.j2").read_text())
+    monkeypatch.chdir(tmp_path / "a")
+    with extractor(validation_retries=1, template="my.j2") as ex:
+        prepare(ex, ["corpus.jsonl"], Path("requests.jsonl"))
+    state = BatchState.load(tmp_path / "a" / "requests.batch-state.json")
+    assert state.requests_file == str(tmp_path / "a" / "requests.jsonl")
+    assert [r.file for r in state.pending.values()] == [state.requests_file]
+    assert state.settings["template"] == str(template)
+    monkeypatch.chdir(tmp_path / "b")
+    with extractor(validation_retries=1) as ex:
+        out = collect(ex, [result_line("d0#p0#r1", answer(CRAFTED_INVALID))], Path("ev.jsonl"),
+                      state=Path("../a/requests.batch-state.json"))  # fmt: skip
+    assert out.next_files == [tmp_path / "a" / "requests.round2.jsonl"]
+    assert (tmp_path / "a" / "requests.round2.jsonl").exists()
+    assert not (tmp_path / "b" / "requests.round2.jsonl").exists()
+
+
+def test_a_request_with_no_answer_is_resubmitted_once_then_fails(tmp_path: Path) -> None:
+    requests, output = tmp_path / "requests.jsonl", tmp_path / "events.jsonl"
+    with extractor() as ex:
+        prepare(ex, [corpus(tmp_path, 3)], requests)
+        # d0 answered; d1 a provider error; d2 no line at all.
+        first = [result_line("d0#p0#r1", answer()), result_line("d1#p0#r1", RuntimeError("x"))]
+        one = collect(ex, first, output, state=state_path(requests))
+        assert (one.errors, one.missing, one.resubmits, one.next_requests) == (1, 1, 2, 2)
+        assert one.summary.failed == 0 and one.pending_documents == 2
+        assert sorted(x["custom_id"] for x in lines(tmp_path / "requests.round2.jsonl")) == [
+            "d1#p0#r2", "d2#p0#r2",
+        ]  # fmt: skip
+        # Round 2: d1 is answered; d2 fails again and is final (one resubmit by default).
+        second = [result_line("d1#p0#r2", answer()),
+                  result_line("d2#p0#r2", RuntimeError("still down"))]  # fmt: skip
+        two = collect(ex, second, output)
+    assert (two.resubmits, two.next_requests, two.pending_documents) == (0, 0, 0)
+    rows = {r["document_id"]: r for r in lines(output)}
+    assert [rows[d]["status"] for d in ("d0", "d1", "d2")] == ["ok", "ok", "error"]
+    assert rows["d1"]["attempts"]["transport_retries"] == 1
+    assert (
+        "got no answer (sent 2 times): the provider reported an error: still down"
+        in (rows["d2"]["error"]["message"])
+    )

@@ -9,7 +9,8 @@ the live path checks it (:func:`~llm_extract.batchfiles.exchange.read_answer`):
 - invalid: instructor's own re-ask (the messages, the bad answer, the errors) goes into the next
   round, while the validation budget (``validation_retries``) lasts; then the piece fails;
 - a per-line ``error``, a non-200 status, or no line at all for a request of a request file the
-  result file answers: the piece fails (a second look keeps the first answer instead).
+  result file answers: the same request goes into the next round, ``resubmits`` times (default
+  once); then the piece fails (a second look keeps the first answer instead).
 
 A document whose pieces are all settled gets the same output line ``extract -o`` writes
 (:func:`llm_extract.batch.result_row`, through the locked, resumable output file), with usage
@@ -21,7 +22,7 @@ collect can be run again.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -62,6 +63,8 @@ if TYPE_CHECKING:
     from llm_extract.extractor import Extractor
 
 _MAX_ERROR_CHARS = 600
+#: Automatic resends of a request that got no answer (a provider's per-line error, or no line).
+DEFAULT_RESUBMITS = 1
 
 
 class BatchAnswerError(ExtractionFailedError):
@@ -85,9 +88,11 @@ class Collected:
     invalid: int = 0
     reasks: int = 0
     second_looks: int = 0
+    resubmits: int = 0
     next_files: list[Path] = field(default_factory=list)
     next_requests: int = 0
     pending_documents: int = 0
+    round: int = 1  # the round the next request files (if any) belong to
     summary: BatchSummary = field(default_factory=BatchSummary)
 
 
@@ -98,24 +103,26 @@ def collect(
     *,
     state: Path | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    resubmits: int = DEFAULT_RESUBMITS,
 ) -> Collected:
     """Take ``results`` (result-file lines) in: write finished documents to ``output``, the
     next round's requests beside the first request file, and the state beside ``output``.
 
     ``state``: the state file ``prepare`` wrote, read when ``output`` has none beside it yet
     (the first collect). The output file stays locked throughout, so two collects into one
-    output cannot interleave.
+    output cannot interleave. ``resubmits``: see the module docstring.
     """
     sidecar = state_path(output)
     with open_output(output) as (stream, done):
         source = sidecar if sidecar.exists() or state is None else state
-        run = _Round(extractor, BatchState.load(source))
+        run = _Round(extractor, BatchState.load(source), resubmits)
         _take_results(run, results)
         if run.next:
             _write_next(run, limits)
         _write_finished(run, stream, done)
         run.state.save(sidecar)
     run.out.pending_documents = sum(1 for d in run.state.documents.values() if not d.written)
+    run.out.round = run.state.round
     return run.out
 
 
@@ -157,8 +164,8 @@ def _write_next(run: _Round, limits: Limits) -> None:
 
 
 class _Round:
-    def __init__(self, extractor: Extractor, state: BatchState) -> None:
-        self.extractor = extractor
+    def __init__(self, extractor: Extractor, state: BatchState, resubmits: int) -> None:
+        self.extractor, self.resubmits = extractor, resubmits
         self.state = state
         self.out = Collected()
         self.next: list[Request] = []
@@ -208,9 +215,16 @@ class _Round:
             attempts.requests += 1
         if completion is None:
             self.out.errors += line is not None
+            if request.resubmits < self.resubmits:  # providers drop lines: send it once more
+                attempts.transport_retries += 1
+                self.out.resubmits += 1
+                n = request.resubmits + 1
+                self.next.append(replace(request, round=self.state.round + 1, resubmits=n))
+                return
+            again = f" (sent {request.resubmits + 1} times)" if request.resubmits else ""
             self._fail(request, piece, attempts, BatchAnswerError(
                 f"The batch request {custom_id(request.document_id, request.piece, request.round)}"
-                f" got no answer: {problem}.",
+                f" got no answer{again}: {problem}.",
                 "Collect again once its result is in, or prepare this document again.",
             ))  # fmt: skip
             return

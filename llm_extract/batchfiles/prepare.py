@@ -88,7 +88,8 @@ def prepare(
             "Pass --schema NAME or --schema path/to/file.py:Class.",
         )
     settings["strategy"] = extractor.strategy.name
-    state = BatchState(settings, str(output))
+    # Absolute paths in the state: a collect run from another folder still finds the files.
+    state = BatchState(_anchored(settings), str(output.absolute()))
     lines: list[tuple[dict[str, Any], Request]] = []
     jobs = unique_jobs(
         iter_jobs(inputs, published=published, max_chars=extractor.max_chars, columns=columns)
@@ -133,9 +134,12 @@ def write_requests(
     chunk: list[str] = []
     size = 0
 
+    def current() -> Path:  # the file being filled: output, then output.2.jsonl, ...
+        return output if not files else output.with_name(f"{output.stem}.{len(files) + 1}.jsonl")
+
     def flush() -> None:
         nonlocal size
-        path = output if not files else output.with_name(f"{output.stem}.{len(files) + 1}.jsonl")
+        path = current()
         path.write_text("".join(chunk), encoding="utf-8")
         files.append(path)
         chunk.clear()
@@ -153,10 +157,19 @@ def write_requests(
             flush()
         chunk.append(text)
         size += n
-        request.file = str(
-            output if not files else output.with_name(f"{output.stem}.{len(files) + 1}.jsonl")
-        )
+        request.file = str(current().absolute())
         state.pending[line["custom_id"]] = request
     if chunk or not files:
         flush()
     return files
+
+
+def _anchored(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` with a schema file (``file.py:Class``) and a template file made absolute."""
+    schema, template = settings["schema"], settings.get("template")
+    path, _, name = schema.rpartition(":")
+    if path.endswith(".py") and Path(path).is_file():
+        settings["schema"] = f"{Path(path).absolute()}:{name}"
+    if isinstance(template, str) and Path(template).is_file():
+        settings["template"] = str(Path(template).absolute())
+    return settings

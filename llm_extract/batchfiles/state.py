@@ -53,6 +53,8 @@ class Request:
     first_answer: str | None = None
     #: How many records the first answer had (a second look that drops them all is ignored).
     first_count: int = 0
+    #: Times this request was sent again after a per-line error or a missing line.
+    resubmits: int = 0
 
 
 @dataclass
