@@ -430,7 +430,7 @@ class Extractor:
             document_id=doc.id,
             schema_name=self.schema.name,
             model=self.backend.model,
-            records=[dates_from_evidence(r, pub) for r in parsed.records],
+            records=[dates_from_evidence(r, pub, doc) for r in parsed.records],
             usage=log.usage,
             attempts=log.attempts,
             seconds=round(seconds, 3),

@@ -20,6 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 
 from llm_extract.context import current_context
 from llm_extract.dates import Precision, resolve_date
+from llm_extract.documents import Document
 from llm_extract.grounding import Evidence, SentenceOutOfRange, evidence_fields, ground
 
 MAX_EVIDENCE = 3
@@ -260,14 +261,22 @@ FatalityCounts = Annotated[
 """Death counts as the model reads them off the text; the library adds them up (null if none)."""
 
 
-def dates_from_evidence(record: BaseModel, published: Date | None) -> BaseModel:
+def dates_from_evidence(
+    record: BaseModel, published: Date | None, document: Document | None = None
+) -> BaseModel:
     """The record with each undated :class:`EventDate` field read from its cited sentences.
 
     A small model often leaves the date null, or gives words that name no date ("Meanwhile"),
-    when the day is in a later sentence of the evidence ("... was hit early on Wednesday").
-    Only a day-precise date, not after publication, is taken; anything vaguer stays null.
+    when the day is in a later sentence of the evidence ("... was hit early on Wednesday"), or
+    in the sentence right after the ones it cites: with ``document`` (the text the evidence
+    points into), that next sentence is read too. Only a day-precise date, not after
+    publication, is taken; anything vaguer stays null.
     """
-    quotes = [ev.quote for name in evidence_fields(record) for ev in getattr(record, name)]
+    evidence = [ev for name in evidence_fields(record) for ev in getattr(record, name)]
+    quotes = [ev.quote for ev in evidence]
+    if document is not None:
+        cited = {ev.sentence for ev in evidence if ev.sentence}
+        quotes += [s.text for s in document.sentences if s.id - 1 in cited and s.id not in cited]
     updates: dict[str, EventDate] = {}
     for name in type(record).model_fields:
         value = getattr(record, name)

@@ -281,3 +281,22 @@ def test_fatalities_drop_the_injured_the_model_added() -> None:
 def test_unknown_actors_get_acleds_generic_name(name: str, expected: str) -> None:
     actor = sys.modules[load_schema("conflict_events").record.__module__].Actor
     assert actor(name=name, category="Political militia", associated=[]).name == expected
+
+
+def test_an_undated_record_takes_the_day_from_the_sentence_after_its_evidence() -> None:
+    from llm_extract.schema_kit import dates_from_evidence
+
+    record = load_schema("conflict_events").record
+    text = (
+        "Activists say airstrikes have hit a hospital in Tel Mannas. "
+        "The Rahma hospital in Tel Mannas was hit early on Wednesday. "
+        "On Monday, a convoy crossed the border."
+    )
+    doc = Document.from_text(text)
+    data = conflict_answer(event_date="Meanwhile", evidence=[1])["records"][0]
+    with extraction_context(ExtractionContext(doc, SEED_PUBLISHED)):
+        parsed = record.model_validate(data)
+    assert parsed.event_date.date is None  # "Meanwhile" names no day
+    assert dates_from_evidence(parsed, SEED_PUBLISHED).event_date.date is None
+    dated = dates_from_evidence(parsed, SEED_PUBLISHED, doc)
+    assert str(dated.event_date.date) == "2019-08-21"  # the next sentence, not the third

@@ -265,7 +265,7 @@ def test_find_fill_gives_a_note_sent_whole_its_second_look(
     assert result.attempts.second_looks == 1 and len(fake.requests) == 2
 
 
-def test_a_missing_date_is_read_from_the_cited_sentences(
+def test_a_missing_date_is_read_from_the_cited_sentences_and_the_next_one(
     fake: FakeServer, fake_backend: FakeBackend
 ) -> None:
     text = (
@@ -273,14 +273,15 @@ def test_a_missing_date_is_read_from_the_cited_sentences(
         "The clinic was hit early on Monday, the health office said. "
         "Since April, fighting has displaced thousands."
     )
-    fake.enqueue(answer("Explosions/Remote violence: air/drone strike", None, "Bu'aale",
-                        "Military Forces", None, [1, 2]))  # fmt: skip
-    fake.enqueue(answer("Explosions/Remote violence: air/drone strike", None, "Bu'aale",
-                        "Military Forces", None, [1]))  # fmt: skip
+    for cited in ([1, 2], [1], [3]):
+        fake.enqueue(answer("Explosions/Remote violence: air/drone strike", None, "Bu'aale",
+                            "Military Forces", None, cited))  # fmt: skip
     (dated,) = make(fake_backend).extract(text, published="2022-06-08").records
     assert (str(dated.event_date.date), dated.event_date.precision) == ("2022-06-06", "day")
+    (from_next,) = make(fake_backend).extract(text, published="2022-06-08").records
+    assert str(from_next.event_date.date) == "2022-06-06"  # the sentence after the cited one
     (undated,) = make(fake_backend).extract(text, published="2022-06-08").records
-    assert undated.event_date.date is None  # the cited sentence does not say when
+    assert undated.event_date.date is None  # no day in the cited sentence or after it
 
 
 def test_a_cue_with_an_unless_word_stays_quiet(fake: FakeServer, fake_backend: FakeBackend) -> None:

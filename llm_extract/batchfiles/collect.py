@@ -386,7 +386,7 @@ def _outcome(
         document_id=chunk.document.id,
         schema_name=run.extractor.schema.name,
         model=run.extractor.backend.model,
-        records=[dates_from_evidence(r, published) for r in answer.parsed.records],
+        records=[dates_from_evidence(r, published, chunk.document) for r in answer.parsed.records],
         usage=usage,
         attempts=attempts,
         seconds=0.0,
