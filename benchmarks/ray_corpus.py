@@ -26,37 +26,19 @@ import argparse
 import json
 import logging
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+# The same fault server in its own process, documents and seed as the corpus benchmark (a
+# sibling script: python benchmarks/ray_corpus.py puts benchmarks/ first on sys.path).
+from corpus import ROOT, SEED, Server
+
 from llm_extract import Extractor, ExtractorSettings, run_batch
 from llm_extract.ray import run_ray_batch
-from llm_extract.testing.soak import make_corpus, seed_lead
-
-ROOT = Path(__file__).resolve().parent.parent
-CASSETTE = ROOT / "cassettes" / "test_wire" / "test_seed_lead_real.yaml"
-SEED = seed_lead((ROOT / "examples" / "khan_sheikhoun_2019.txt").read_text(encoding="utf-8"))
-
-
-class Server:
-    """The fault server (no faults) in its own process."""
-
-    def __init__(self, latency: float) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "llm_extract.testing.fault_server", str(CASSETTE),
-             "--latency", str(latency)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert self.proc.stdout is not None
-        self.url = self.proc.stdout.readline().strip()
-
-    def close(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
+from llm_extract.testing.soak import make_corpus
 
 
 class Clock:
