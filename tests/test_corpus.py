@@ -350,9 +350,10 @@ def test_cli_rate_limit_holds_requests_per_minute(tmp_path: Path) -> None:
                    "--concurrency", "4", "--base-url", srv.url, "--model", "m",
                    "--published", PUBLISHED)  # fmt: skip
     assert res.exit_code == 0, res.stderr
-    # 2 a second: a burst of 2, then one every half second (not 4 at once).
+    # 2 a second: a burst of 2, then one every half second (not 4 at once). Measured where the
+    # server reads each request, so a loaded machine's late first arrival shortens the gaps.
     since = [t - times[0] for t in times]
-    assert len(times) == 4 and since[2] > 0.4 and since[3] > 0.9, since
+    assert len(times) == 4 and since[2] > 0.25 and since[3] > 0.75, since
 
 
 def test_settings_or_arguments_not_both() -> None:
