@@ -31,7 +31,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from llm_extract.concurrent import Outcome
 from llm_extract.documents import Document, parse_published
-from llm_extract.errors import InputError, LlmExtractError, describe
+from llm_extract.errors import LlmExtractError, describe
 from llm_extract.inputs import Columns, Job, iter_jobs, unique_jobs
 from llm_extract.output_file import open_output
 from llm_extract.result import Attempts, Usage
@@ -165,7 +165,7 @@ def _run(
         # documents run one at a time).
         for job in todo:
             if job.error is not None or job.document is None:
-                emit(job, error_row(job, job.error or InputError("unreadable")))
+                emit(job, error_row(job, job.failure))
             else:
                 runnable.append(job)
                 yield job.document, job.published
@@ -187,7 +187,7 @@ def _run(
 def result_row(job: Job, outcome: Outcome) -> dict[str, Any]:
     """The output line for one document (also written by :mod:`llm_extract.batchfiles`)."""
     if outcome.error is not None or outcome.result is None:
-        return error_row(job, outcome.error or InputError("unreadable"))
+        return error_row(job, outcome.error or job.failure)
     # "partial": some chunks failed. Their records are kept; a rerun retries it.
     result = outcome.result
     status = "ok" if result.complete else "partial"

@@ -57,6 +57,11 @@ class Job:
         if not self.content:
             self.content = self.document.sha256 if self.document else self.source
 
+    @property
+    def failure(self) -> LlmExtractError:
+        """Why this job has no document to extract: its error (or "unreadable")."""
+        return self.error or InputError("unreadable")
+
 
 def iter_jobs(
     inputs: Iterable[str | Path],

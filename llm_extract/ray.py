@@ -38,7 +38,6 @@ from llm_extract.errors import (
     BackendError,
     ConfigError,
     EndpointUnreachableError,
-    InputError,
     LlmExtractError,
     ModelNotFoundError,
 )
@@ -175,7 +174,7 @@ class ExtractActor:
 
     def extract(self, job: Job) -> dict[str, Any]:
         if job.error is not None or job.document is None:
-            return error_row(job, job.error or InputError("unreadable"))
+            return error_row(job, job.failure)
         try:
             result = self.extractor.extract(job.document, published=job.published)
         except Exception as e:  # any failure of this document is its error row
@@ -265,7 +264,7 @@ def run_ray_batch(
         runnable = [job for job in todo if job.document is not None and job.error is None]
         for job in todo:
             if job.document is None or job.error is not None:
-                emit(error_row(job, job.error or InputError("unreadable")))
+                emit(error_row(job, job.failure))
         if runnable:
             share = per_actor(settings, actors)
             # Settings that cannot work (schema, template, cache file) fail here, once and

@@ -96,7 +96,7 @@ def prepare(
     )
     for job in jobs:
         if job.document is None:
-            error = describe(job.error or InputError("unreadable"))
+            error = describe(job.failure)
             state.documents[job.document_id] = Doc(
                 job.source, "", "", None, job.metadata, [], error=error
             )
