@@ -167,7 +167,7 @@ class ExtractActor:
         try:
             row = self.extract(job)
             line = json.dumps(row, ensure_ascii=False, default=str)
-        except Exception as e:  # one document's bug must not fail the batch (or the job)
+        except Exception as e:  # any failure of this document, even a bug, is its error row
             row = error_row(job, e)
             line = json.dumps(row, ensure_ascii=False, default=str)
         return job.document_id, row["status"], line
@@ -175,10 +175,7 @@ class ExtractActor:
     def extract(self, job: Job) -> dict[str, Any]:
         if job.error is not None or job.document is None:
             return error_row(job, job.failure)
-        try:
-            result = self.extractor.extract(job.document, published=job.published)
-        except Exception as e:  # any failure of this document is its error row
-            return error_row(job, e)
+        result = self.extractor.extract(job.document, published=job.published)
         return result_row(job, Outcome(0, job.document, job.published, result=result))
 
 
