@@ -23,7 +23,7 @@ from llm_extract.cli_tools import convert_acled, render, serve
 from llm_extract.cli_tools import fail as _fail
 from llm_extract.cli_tools import note as _note
 from llm_extract.documents import DEFAULT_MAX_CHARS, Document
-from llm_extract.errors import LlmExtractError
+from llm_extract.errors import ConfigError, LlmExtractError
 from llm_extract.evaluation import evaluate, format_report, write_breakdown
 from llm_extract.extractor import DEFAULT_SCHEMA, Extractor
 from llm_extract.inputs import Columns
@@ -209,9 +209,11 @@ def extract(
             max_tokens=max_tokens, max_chars=max_chars, chunk_chars=chunk_chars,
             concurrency=concurrency, cache=cache_file, record=record, replay=replay,
         )  # fmt: skip
-        if engine != "local":
-            ray = RayRun(engine, ray_address, ray_actors)
+        if engine == "ray":
+            ray = RayRun(ray_address, ray_actors)
             return run_ray_corpus(settings, files, output, published, ray, quiet, fmt, columns)
+        if engine != "local":
+            raise ConfigError(f"Unknown --engine {engine!r}.", "Use local (the default) or ray.")
         extractor = Extractor.from_settings(settings)
         if quiet:
             pass

@@ -5,7 +5,6 @@ Like the rest of the CLI it only translates: the work is in :mod:`llm_extract.ba
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,7 +25,7 @@ from llm_extract.batchfiles import (
 )
 from llm_extract.batchfiles.collect import DEFAULT_RESUBMITS, Collected
 from llm_extract.batchfiles.prepare import MAX_BYTES, MAX_REQUESTS
-from llm_extract.cli_corpus import EXIT_PARTIAL, summary_path
+from llm_extract.cli_corpus import EXIT_PARTIAL, write_summary
 from llm_extract.cli_tools import fail, note
 from llm_extract.errors import LlmExtractError
 from llm_extract.extractor import DEFAULT_SCHEMA, Extractor
@@ -185,7 +184,7 @@ def _write_summary(output: Path, out: Collected) -> None:
     data = summarize_output(output).to_json_dict()
     del data["wall_seconds"], data["documents"]["skipped"]  # neither means anything here
     data["pending_documents"], data["round"] = out.pending_documents, out.round
-    summary_path(output).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_summary(output, data)
 
 
 def _client(base_url: str | None, api_key: str | None) -> Any:

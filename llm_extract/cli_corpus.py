@@ -189,9 +189,8 @@ def run_corpus(
 
 @dataclass(frozen=True)
 class RayRun:
-    """``--engine`` (``ray``), ``--ray-address``, ``--ray-actors``."""
+    """``--ray-address``, ``--ray-actors``."""
 
-    engine: str
     address: str | None
     actors: int
 
@@ -208,8 +207,6 @@ def run_ray_corpus(
 ) -> None:
     """:func:`run_corpus` with ``--engine ray``: the documents go to Ray actors, each building
     its extractor from ``settings``; the lines, resume rule and summary are the same."""
-    if ray.engine != "ray":
-        raise ConfigError(f"Unknown --engine {ray.engine!r}.", "Use local (the default) or ray.")
     if output is None:
         raise ConfigError(
             "--engine ray writes a file, and resumes from it.", "Add -o events.jsonl."
@@ -249,7 +246,7 @@ def _run(
     except LlmExtractError as e:
         # The run stopped (bad key, no server): its summary so far still goes beside the output.
         if jsonl is not None and isinstance(getattr(e, "summary", None), BatchSummary):
-            _write_summary(e.summary, jsonl)  # type: ignore[attr-defined]
+            write_summary(jsonl, e.summary.to_json_dict())  # type: ignore[attr-defined]
         raise
     finally:
         reporter.close()
@@ -260,15 +257,15 @@ def _run(
     _finish(summary, jsonl, quiet)
 
 
-def _write_summary(summary: BatchSummary, output: Path) -> None:
-    data = summary.to_json_dict()
+def write_summary(output: Path, data: dict[str, Any]) -> None:
+    """The run summary (``BatchSummary.to_json_dict()`` and more) beside ``output``."""
     summary_path(output).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def _finish(summary: BatchSummary, output: Path | None, quiet: bool) -> None:
     data = summary.to_json_dict()
     if output is not None:
-        _write_summary(summary, output)
+        write_summary(output, data)
     if not quiet:
         tokens = data["tokens"]
         typer.echo(
