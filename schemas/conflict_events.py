@@ -378,7 +378,9 @@ class ConflictEvent(EventRecord):
 
     def same_event(self, other: Any) -> bool:
         """Looser than :meth:`merge_key`, for records coded from different windows of one text:
-        same code, no conflicting day or place, and an actor in common (names compared fuzzily).
+        same code, no conflicting day or place, and an actor in common (names compared fuzzily;
+        where both name the place, a generic actor1 such as "State forces" agrees with any
+        actor1 of its kind).
         """
         if not isinstance(other, ConflictEvent) or other.sub_event_type != self.sub_event_type:
             return False
@@ -388,7 +390,10 @@ class ConflictEvent(EventRecord):
             return False
         mine = [a.name for a in (self.actor1, self.actor2) if a]
         theirs = [a.name for a in (other.actor1, other.actor2) if a]
-        return any(_alike(a, b) for a in mine for b in theirs)
+        if any(_alike(a, b) for a in mine for b in theirs):
+            return True
+        # A generic actor1 is weak evidence alone: it takes the same named place as well.
+        return all(places) and _same_kind(self.actor1, other.actor1)
 
     @model_validator(mode="before")
     @classmethod
@@ -432,6 +437,21 @@ class ConflictEvent(EventRecord):
 
 def _alike(a: str, b: str) -> bool:
     return fuzz.token_set_ratio(a.casefold(), b.casefold()) >= 85
+
+
+# Names that say only what kind of actor it is: one window's "State forces" can be another's
+# "Syrian regime forces" (seen on the seed article), so as the actors who did it (actor1) they
+# agree with any actor of their kind.
+_GENERIC_NAMES = {
+    name.casefold()
+    for name in (*get_args(ActorCategory), "Military Forces", "Police Forces",
+                 "Unidentified Armed Group", "Rebels", "Government forces")
+}  # fmt: skip
+
+
+def _same_kind(a: Actor, b: Actor) -> bool:
+    generic = a.name.casefold() in _GENERIC_NAMES or b.name.casefold() in _GENERIC_NAMES
+    return generic and a.category == b.category
 
 
 def _codebook_problem(event: ConflictEvent) -> str | None:

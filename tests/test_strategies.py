@@ -60,6 +60,11 @@ def last_text(request: dict[str, Any]) -> str:
         ("Around 300 people have been killed since January in clashes in the north.", False),
         ("Eight years of war in Syria have killed 560,000 people.", False),
         ("Since January, 40 people were killed on Monday in Bawku.", True),  # a day is pinned
+        # Plans, threats and near misses are not events; a done act next to one still is.
+        ("A Russian-led push has come close to capturing the town of Morek.", False),
+        ("The rebels vowed to attack the base and said they would shell the airport.", False),
+        ("Troops attacked the base and vowed to attack again.", True),
+        ("The strike may have killed ten people.", True),
     ],
 )
 def test_find_pass_cues(sentence: str, expected: bool) -> None:
@@ -148,6 +153,30 @@ def test_different_codes_are_not_merged() -> None:
     clash = record.model_validate({**base, "sub_event_type": "Armed clash"})
     assert not capture.same_event(clash)  # type: ignore[attr-defined]
     assert capture.same_event(record.model_validate(base))  # type: ignore[attr-defined]
+
+
+def test_a_generic_actor_name_agrees_with_any_actor_of_its_kind() -> None:
+    record = load_schema("conflict_events").record
+    base = conflict_answer(evidence=[{"quote": "x", "start": 0, "end": 1}])["records"][0]
+    capture = record.model_validate(base)  # Syrian regime forces (State forces) vs Rebels
+
+    def coded(actor1: str, category: str, actor2: str = "Al-Nusra") -> Any:
+        return record.model_validate({
+            **base, "actor1": {"name": actor1, "category": category, "associated": []},
+            "actor2": {"name": actor2, "category": "Rebel group", "associated": []},
+        })  # fmt: skip
+
+    assert capture.same_event(coded("State forces", "State forces"))  # type: ignore[attr-defined]
+    assert capture.same_event(coded("Military Forces", "State forces"))  # type: ignore[attr-defined]
+    # A named actor of another name, or a generic one of another kind, is another event.
+    assert not capture.same_event(coded("Turkish forces", "State forces"))  # type: ignore[attr-defined]
+    assert not capture.same_event(coded("Rebel group", "Rebel group", "Protesters"))  # type: ignore[attr-defined]
+    # Generic names alone, with a place on one side only, are not enough (a claim of rebel
+    # attacks near Idlib is not the day's clashes somewhere unnamed).
+    unplaced = coded("State forces", "State forces")
+    unplaced = unplaced.model_copy(update={"location": unplaced.location.model_copy(
+        update={"place": None})})  # fmt: skip
+    assert not capture.same_event(unplaced)  # type: ignore[attr-defined]
 
 
 def test_codebook_cue_earns_one_follow_up_in_the_prompt_vocabulary(
@@ -308,3 +337,41 @@ def test_a_cue_in_the_text_brings_its_worked_example(
     fake.enqueue(conflict_answer())
     make(fake_backend).extract(seed_text().split("\n")[3], published=SEED_PUBLISHED)
     assert not any("Kitwe" in m["content"] for m in fake.requests[1]["messages"])
+
+
+def test_pieces_with_the_same_cue_examples_are_sent_back_to_back(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    # The air-strike windows carry a worked example in their prompt; the arrest window does
+    # not. Sent one at a time, in an order that keeps equal prefixes together, so a
+    # prefix-caching server reads that example once; the records still come in text order.
+    text = (
+        "Warplanes struck a market in Kutum on Monday. The market was busy that day. "
+        "Police arrested nine traders in Nyala on Tuesday. The traders were later freed. "
+        "Warplanes struck a school in Kabkabiya on Wednesday."
+    )
+
+    def respond(body: dict[str, Any]) -> Any:
+        said = last_text(body)
+        for place in ("Kutum", "Nyala", "Kabkabiya"):
+            if place in said:
+                sub = "arrests" if place == "Nyala" else "air/drone strike"
+                kind = (
+                    "Strategic developments" if place == "Nyala" else "Explosions/Remote violence"
+                )
+                return answer(f"{kind}: {sub}", "on Monday", place, "Military Forces", None, [1])
+        return {"records": []}
+
+    fake.responder = respond
+    extractor = make(
+        fake_backend, strategy=FindThenFill(window_chars=60, whole_chars=60), concurrency=1
+    )
+    result = extractor.extract(text, published="2020-05-20")
+    sent = [place for r in fake.requests for place in ("Kutum", "Nyala", "Kabkabiya")
+            if place in last_text(r)]  # fmt: skip
+    assert sent == ["Nyala", "Kutum", "Kabkabiya"]
+    # `llm-extract prompt` shows them in the same order.
+    shown = [piece.index for piece, _ in extractor.render_prompts(text)]
+    assert shown == [1, 0, 2]
+    assert [r.location.place for r in result.records] == ["Kutum", "Nyala", "Kabkabiya"]
+    assert [r.evidence[0].sentence for r in result.records] == [1, 3, 5]

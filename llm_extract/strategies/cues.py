@@ -55,8 +55,23 @@ _SPECIFIC_DAY = re.compile(
 )
 
 
+# An act that has not happened: "has come close to capturing", "vowed to attack", "would strike".
+# A cue right after one of these frames does not make the sentence a candidate (the prompt's
+# "skip plans and threats" rule, applied before a request is spent on it).
+_UNREALIZED = re.compile(
+    r"""\b(?: close\s+to | plan(?:s|ned|ning)?\s+to | threat\w*\s+to | vow\w*\s+to |
+        intend\w*\s+to | prepar\w*\s+to | ready\s+to | would | will | call\w*\s+for )
+        \s+(?:\w+\s+)?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
 def is_event_candidate(sentence: str) -> bool:
-    """True when the sentence names an act a codebook records and is not a background total."""
-    if not EVENT_CUE.search(sentence):
+    """True when the sentence names an act a codebook records (not only as a plan, threat or
+    near miss) and is not a background total."""
+    if not any(
+        not _UNREALIZED.search(sentence[max(0, cue.start() - 40) : cue.start()])
+        for cue in EVENT_CUE.finditer(sentence)
+    ):
         return False
     return not (_BACKGROUND.search(sentence) and not _SPECIFIC_DAY.search(sentence))
