@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 DEFAULT_SCHEMA = "conflict_events"
 _D = ExtractorSettings()  # the defaults live in the settings (the CLI shows the same ones)
 _CHARS_PER_TOKEN = 4  # rough, for refusing clearly-too-long prompts before sending them
-_PieceOutcome = ExtractionResult | LlmExtractError
+_PieceOutcome = ExtractionResult | LlmExtractError  # what one piece of a document gives
 # A chunk failing in these ways is reported in the result; other errors (bad key, no server)
 # would fail every chunk alike, so they stop the document.
 _CHUNK_ERRORS = (InputError, ExtractionFailedError, RequestRejectedError,
@@ -231,7 +231,7 @@ class Extractor:
         order = self._send_order(pieces)
         gate = asyncio.Semaphore(self._piece_workers(pieces))
 
-        async def run(chunk: Chunk) -> ExtractionResult | LlmExtractError:
+        async def run(chunk: Chunk) -> _PieceOutcome:
             async with gate:
                 try:
                     return await self._aextract_one(chunk.document, pub, whole=False)
@@ -410,7 +410,7 @@ class Extractor:
         # and send the pieces in an arbitrary order (and the prefix cache with it).
         return 1 if self.concurrency == 1 else min(self.chunk_concurrency, len(pieces))
 
-    def _chunk_outcome(self, chunk: Chunk, pub: date | None) -> ExtractionResult | LlmExtractError:
+    def _chunk_outcome(self, chunk: Chunk, pub: date | None) -> _PieceOutcome:
         try:
             return self._extract_one(chunk.document, pub, whole=False)
         except _CHUNK_ERRORS as e:
