@@ -4,41 +4,22 @@ reconciles exactly by id."""
 
 from __future__ import annotations
 
-import os
 import random
-from collections.abc import Callable
 from pathlib import Path
 
 from llm_extract import Extractor, run_batch
 from llm_extract.testing.fault_server import SOAK_FAULTS, FaultServer, answers_from_cassette
-from llm_extract.testing.soak import cli_args, make_corpus, reconcile, run_with_kills
+from llm_extract.testing.soak import (
+    cli_args,
+    cli_command,
+    make_corpus,
+    reconcile,
+    run_with_kills,
+    spawned,
+)
 from tests.conftest import ROOT, seed_lead
 
 ANSWERS = answers_from_cassette(ROOT / "cassettes/test_wire/test_seed_lead_real.yaml")
-
-
-def forked(argv: list[str]) -> Callable[[], int]:
-    """A starter for ``run_with_kills`` that forks this process to run the CLI with ``argv``
-    (no interpreter start-up, so the test stays fast; POSIX only)."""
-
-    def start() -> int:
-        pid = os.fork()
-        if pid == 0:  # the child: run the command, never return into the caller's code
-            code = 1
-            try:
-                from llm_extract.cli import app
-
-                app(argv, standalone_mode=False)
-                code = 0
-            except SystemExit as e:
-                code = e.code if isinstance(e.code, int) else 1
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
-        return pid
-
-    return start
 
 
 CLEAN = {"lost": 0, "unknown": 0, "duplicate_ok": 0, "broken_lines": 0, "partial": 0}
@@ -70,7 +51,7 @@ def test_fault_soak_reconciles_by_id(tmp_path: Path) -> None:
 
 
 def test_kill_9_and_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    ids = make_corpus(tmp_path / "corpus.jsonl", 30, seed_lead())
+    ids = make_corpus(tmp_path / "corpus.jsonl", 60, seed_lead())
     cache, out = tmp_path / "cache.sqlite", tmp_path / "out.jsonl"
     with FaultServer(ANSWERS, faults=SOAK_FAULTS, hang=0.6, cache_path=cache, seed=2,
                       latency=0.02) as srv:  # fmt: skip
@@ -78,13 +59,16 @@ def test_kill_9_and_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
             tmp_path / "corpus.jsonl", out, srv.url, "--concurrency", "8", "--timeout", "0.3",
             "--retry-wait", "0.01", "--cache", str(cache),
         )  # fmt: skip
-        # Forked, not spawned: the same CLI run without a new interpreter's start-up.
-        run = run_with_kills(forked(args), out, kills=3, rng=random.Random(7), min_lines=4)
+        # Spawned, not forked: a fork would inherit the fault server's open SQLite handle on
+        # the cache (SQLite forbids carrying one across fork) and die of SIGBUS now and then.
+        run = run_with_kills(
+            spawned(cli_command(args)), out, kills=3, rng=random.Random(7), min_lines=4
+        )
         stats = srv.stats()
     assert len(run["killed_at_lines"]) == 3, run
     assert run["exit_code"] in (0, 5), run
     counts = reconcile(ids, out)
     assert {k: counts[k] for k in CLEAN} == CLEAN, counts
-    assert counts["ok"] + counts["failed"] == 30
+    assert counts["ok"] + counts["failed"] == 60
     # Once the cache held an answer, the server was never asked (and paid) for it again.
     assert stats["sent_while_cached"] == 0, stats

@@ -114,6 +114,7 @@ def run_with_kills(
     random fraction of a second more), then run it to the end. Returns the line counts at each
     kill and the last run's exit code."""
     killed_at: list[int] = []
+    ended: list[tuple[int, int]] = []  # (lines, exit code) of runs that ended before their kill
     for _ in range(kills):
         target = _line_count(output) + rng.randint(min_lines, max(max_lines or 0, min_lines))
         pid = start()
@@ -128,6 +129,8 @@ def run_with_kills(
             os.kill(pid, signal.SIGKILL)
             killed_at.append(_line_count(output))
             os.waitpid(pid, 0)
+        else:
+            ended.append((_line_count(output), status))
     pid = start()
     deadline = time.monotonic() + timeout
     while (status := _poll(pid)) is None:
@@ -136,7 +139,7 @@ def run_with_kills(
             os.waitpid(pid, 0)
             raise TimeoutError(f"the final run took more than {timeout:g} s")
         time.sleep(0.02)
-    return {"killed_at_lines": killed_at, "exit_code": status}
+    return {"killed_at_lines": killed_at, "ended_before_kill": ended, "exit_code": status}
 
 
 def _poll(pid: int) -> int | None:
