@@ -83,5 +83,8 @@ class Clients:
 
     def _layered(self, client: wire.ClientT, via: recording.Recording | None) -> wire.ClientT:
         # A recording answers (or records) every request itself: no cache in between.
-        cache = self.cache if via is None else None
-        return wire.layered(client, self.gate, cache, self.backend.endpoint)
+        if via is not None:
+            return wire.layered(client, self.gate, None, self.backend.endpoint)
+        return wire.layered(
+            client, self.gate, self.cache, self.backend.endpoint, self.backend.prefix_cache()
+        )

@@ -11,8 +11,9 @@ the same server.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx2 as httpx
 import openai
@@ -22,6 +23,9 @@ from llm_extract.limiter import EndpointGate
 from llm_extract.recording import request_fingerprint
 from llm_extract.transport import retry_after_in
 
+if TYPE_CHECKING:
+    from llm_extract.backends.base import PrefixCache
+
 #: Set (true) in the body of an answer that came from the cache.
 CACHED_MARK = "llm_extract_cached"
 _DROP = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection"})
@@ -29,10 +33,15 @@ ClientT = TypeVar("ClientT", openai.OpenAI, openai.AsyncOpenAI)
 
 
 def layered(
-    client: ClientT, gate: EndpointGate, cache: ResponseCache | None, endpoint: str
+    client: ClientT,
+    gate: EndpointGate,
+    cache: ResponseCache | None,
+    endpoint: str,
+    prefix: PrefixCache | None = None,
 ) -> ClientT:
-    """``client`` with its requests passing through the cache and the gate."""
-    transport = _Layer(gate, cache, endpoint, client._client)
+    """``client`` with its requests passing through the cache and the gate (and ``prefix``'s
+    hooks around each request sent, holding the gate's slot)."""
+    transport = _Layer(gate, cache, endpoint, client._client, prefix)
     timeout = client.timeout
     if isinstance(client, openai.AsyncOpenAI):
         return client.with_options(
@@ -48,8 +57,10 @@ class _Layer(httpx.BaseTransport, httpx.AsyncBaseTransport):
         cache: ResponseCache | None,
         endpoint: str,
         inner: httpx.Client | httpx.AsyncClient,
+        prefix: PrefixCache | None,
     ) -> None:
         self.gate, self.cache, self.endpoint, self.inner = gate, cache, endpoint, inner
+        self.prefix = prefix
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         assert isinstance(self.inner, httpx.Client)
@@ -62,10 +73,16 @@ class _Layer(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if rate is not None:
             rate.take(estimate)
         self.gate.acquire()
+        ok = False
         try:
+            if self.prefix is not None:
+                self.prefix.before(request.content)
             response = self.inner.send(request)
             response.read()
+            ok = response.is_success
         finally:
+            if self.prefix is not None:
+                self.prefix.after(ok)
             self.gate.release()
         return self._kept(digest, request, response, estimate)
 
@@ -80,10 +97,16 @@ class _Layer(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if rate is not None:
             await rate.atake(estimate)
         await self.gate.aacquire()
+        ok = False
         try:
+            if self.prefix is not None:  # local file and loopback calls of a few ms
+                await asyncio.to_thread(self.prefix.before, request.content)
             response = await self.inner.send(request)
             await response.aread()
+            ok = response.is_success
         finally:
+            if self.prefix is not None:
+                await asyncio.to_thread(self.prefix.after, ok)
             self.gate.release()
         return self._kept(digest, request, response, estimate)
 

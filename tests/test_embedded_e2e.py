@@ -53,3 +53,45 @@ def test_readme_command_extracts_grounded_records(monkeypatch: pytest.MonkeyPatc
     # Background totals are not events.
     cited = {ev["sentence"] for r in data["records"] for ev in r["evidence"]}
     assert not cited & {8, 26}, cited
+
+
+def test_prefix_files_restore_a_prompt_prefix_the_slot_no_longer_holds(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pytest.importorskip("xllamacpp", reason="needs pip install -e '.[local]'")
+    from llm_extract import wire
+    from llm_extract.backends.embedded import EmbeddedBackend
+    from llm_extract.backends.model_files import ensure_model_file
+    from llm_extract.limiter import EndpointGate
+
+    model = ensure_model_file(Path.home() / ".cache" / "llm_extract")  # assembled once
+    monkeypatch.setenv("LLM_EXTRACT_CACHE_DIR", str(tmp_path))  # prompt files of this test only
+    backend = EmbeddedBackend(model_path=model, context_window=2048)
+    prefix = backend.prefix_cache()
+    assert prefix is not None
+    client = wire.layered(backend.client(120), EndpointGate(1), None, backend.endpoint, prefix)
+
+    rules = "Code every protest in the text, with its place and date. " * 10
+
+    def cached(example: str, text: str) -> int:
+        answer = client.chat.completions.create(
+            model=backend.model, max_tokens=1, temperature=0.0,
+            messages=[
+                {"role": "system", "content": rules},
+                {"role": "user", "content": example},
+                {"role": "assistant", "content": "noted"},
+                {"role": "user", "content": text},
+            ],
+        )  # fmt: skip
+        assert answer.usage is not None and answer.usage.prompt_tokens_details is not None
+        return answer.usage.prompt_tokens_details.cached_tokens or 0
+
+    # The same rules with two sets of examples, as find-fill sends them.
+    riots = "Example: youths threw stones at police in Kisumu. That is a riot. " * 6
+    strikes = "Example: a drone hit a truck near Marib. That is an air strike. " * 6
+    cached(riots, "Police arrested 3 men in Accra.")
+    after_switch = cached(strikes, "Police arrested 3 men in Accra.")  # only the rules reused
+    # Back to the riot examples: restored from their file, so they are not read again (without
+    # it, llama.cpp would reuse the rules only and read the examples anew).
+    assert cached(riots, "Crowds marched in Lagos.") > after_switch + 80
+    assert len(list((tmp_path / "prompt-cache").glob("*.slot"))) == 2

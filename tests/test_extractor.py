@@ -319,3 +319,23 @@ def test_usage_counts_cached_prompt_tokens_when_the_server_reports_them() -> Non
         1100,
         1355,
     )
+
+
+def test_a_backends_prefix_cache_runs_around_each_request_sent(
+    fake: FakeServer, fake_backend: FakeBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, object]] = []
+
+    class Hooks:
+        def before(self, body: bytes) -> None:
+            seen.append(("before", json.loads(body)["messages"][-1]["content"][:5]))
+
+        def after(self, ok: bool) -> None:
+            seen.append(("after", ok))
+
+    monkeypatch.setattr(fake_backend, "prefix_cache", lambda: Hooks())
+    fake.enqueue(status=500).enqueue(conflict_answer())
+    result = make(fake_backend).extract(seed_text(), published=SEED_PUBLISHED)
+    assert len(result.records) == 1 and result.attempts.transport_retries == 1
+    # The failed try leaves the slot unknown (after False); the retry is wrapped again.
+    assert seen == [("before", "Publi"), ("after", False), ("before", "Publi"), ("after", True)]

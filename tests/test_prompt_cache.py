@@ -5,6 +5,7 @@ A loopback stand-in for the two slot endpoints (the real ones run in `pytest -m 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -78,3 +79,66 @@ def test_a_failing_cache_never_fails_extraction(tmp_path: Path) -> None:
 def test_disabled_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LLM_EXTRACT_NO_PROMPT_CACHE", "1")
     assert prompt_cache.folder() is None
+
+
+def _body(*examples: str, text: str = "note") -> bytes:
+    messages = [{"role": "system", "content": "rules"}]
+    messages += [{"role": "user", "content": e} for e in examples]
+    return json.dumps({"messages": [*messages, {"role": "user", "content": text}]}).encode()
+
+
+def test_one_file_per_prefix_saved_once_and_restored_when_the_slot_moved_on(
+    slot_server: tuple[str, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    url, calls = slot_server
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"weights")
+    slots = prompt_cache.PrefixSlots(url, model, 8192)
+    a1, a2, b = _body("ex-a", text="one"), _body("ex-a", text="two"), _body("ex-b", text="one")
+
+    def send(body: bytes, ok: bool = True) -> list[str]:
+        before = len(calls)
+        slots.before(body)
+        slots.after(ok)
+        return [c["action"] for c in calls[before:]]
+
+    assert send(a1) == ["save"]  # a new prefix: read in full, then kept
+    assert send(a2) == []  # the same examples, another text: the slot holds them
+    assert send(b) == ["save"]
+    assert send(a1) == ["restore"]  # back to the first examples: restored, not read again
+    assert send(a2) == []
+    folder = prompt_cache.folder()
+    assert folder is not None and len(list(folder.glob("m-*.slot"))) == 2
+    # After a failed request the slot's content is unknown: the next one restores.
+    assert send(a1, ok=False) == []
+    assert send(a1) == ["restore"]
+    # A prefix that failed on its first request is saved after its first answer instead.
+    assert send(_body("ex-c"), ok=False) == []
+    assert send(_body("ex-c")) == ["save"]
+
+
+def test_only_the_most_recently_used_files_are_kept(
+    slot_server: tuple[str, list[dict[str, Any]]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url, _ = slot_server
+    monkeypatch.setenv("LLM_EXTRACT_PROMPT_CACHE_FILES", "2")
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"weights")
+    slots = prompt_cache.PrefixSlots(url, model, 8192)
+    folder = prompt_cache.folder()
+    assert folder is not None
+    names = []
+    for i, example in enumerate(("a", "b", "c")):
+        slots.before(_body(example))
+        slots.after(True)
+        names.append(str(slots._held))
+        if i < 2:  # used long ago, in this order
+            os.utime(folder / names[-1], (1000 + i, 1000 + i))
+    assert {f.name for f in folder.glob("m-*.slot")} == {names[1], names[2]}
+    slots.before(_body("b"))  # a restore counts as a use
+    slots.after(True)
+    slots.before(_body("d"))
+    slots.after(True)
+    assert {f.name for f in folder.glob("m-*.slot")} == {names[1], str(slots._held)}

@@ -7,10 +7,19 @@ them; differences are capabilities (attributes), never a mode enum the pipeline 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 import instructor
 import openai
+
+
+class PrefixCache(Protocol):
+    """Server state kept around requests (the embedded model's prompt-prefix files). Called
+    holding the endpoint's slot: just before a request is sent, and once its answer is in."""
+
+    def before(self, body: bytes) -> None: ...
+
+    def after(self, ok: bool) -> None: ...
 
 
 class Backend(ABC):
@@ -58,6 +67,10 @@ class Backend(ABC):
     @abstractmethod
     def async_client(self, timeout: float) -> openai.AsyncOpenAI:
         """An async client with the SDK's own retries off."""
+
+    def prefix_cache(self) -> PrefixCache | None:
+        """What to do around each request to keep the server's prompt cache (None: nothing)."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the backend holds (a local server, connections)."""

@@ -25,6 +25,7 @@ DEFAULT_CONTEXT = 8192
 # The 1.5B model misses events past a page or so of text; chunks keep each read short.
 DEFAULT_CHUNK_CHARS = 6_000
 _servers: dict[tuple[Any, ...], Any] = {}
+_slots: dict[tuple[Any, ...], prompt_cache.PrefixSlots] = {}
 _lock = threading.Lock()
 
 
@@ -55,7 +56,7 @@ class EmbeddedBackend(Backend):
         self.host = host
         self.port = port
         self._url: str | None = None
-        self._slot_name: str | None = None
+        self._slots: prompt_cache.PrefixSlots | None = None
         self.label = f"embedded {self._model} on CPU ({self.threads} threads)"
 
     @property
@@ -98,7 +99,6 @@ class EmbeddedBackend(Backend):
             )
         key = (str(path), self.context_window, self.threads, self.host, self.port)
         cache = prompt_cache.folder()
-        self._slot_name = prompt_cache.slot_file_name(path, self.context_window or DEFAULT_CONTEXT)
         with _lock:
             server = _servers.get(key)
             if server is None:
@@ -124,19 +124,24 @@ class EmbeddedBackend(Backend):
                     ) from e
                 _servers[key] = server
                 url = f"{server.listening_address}/v1"
-                prompt_cache.restore(url, self._slot_name)
+                # One per server: it tracks what the server's one slot holds.
+                _slots[key] = prompt_cache.PrefixSlots(
+                    url, path, self.context_window or DEFAULT_CONTEXT
+                )
+            self._slots = _slots[key]
         return f"{server.listening_address}/v1"
 
-    def close(self) -> None:
-        """Save the server's prompt cache for the next process (the server stays up)."""
-        if self._url is not None and self._slot_name is not None:
-            prompt_cache.save(self._url, self._slot_name)
+    def prefix_cache(self) -> prompt_cache.PrefixSlots | None:
+        """The server's prompt-prefix files (None when LLM_EXTRACT_NO_PROMPT_CACHE=1)."""
+        _ = self.base_url  # starts the server (once)
+        return self._slots if prompt_cache.folder() is not None else None
 
 
 def stop_all() -> None:
     """Stop every embedded server this process started."""
     with _lock:
         _servers.clear()  # dropping the last reference stops the server
+        _slots.clear()
 
 
 atexit.register(stop_all)

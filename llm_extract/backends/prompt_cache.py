@@ -1,16 +1,22 @@
-"""The embedded server's prompt cache, kept on disk between processes.
+"""The embedded server's prompt cache, kept on disk: one slot file per prompt prefix.
 
 On 2 CPU cores llama.cpp reads about 30 prompt tokens a second, so the ~2,000-token fixed part of
-a template (rules and worked examples) costs a cold process about a minute before the first
-answer. The server keeps that prefix's KV cache in its slot while it runs; here the slot is saved
-to a file when an extractor closes and restored when the next process starts the server, so
-only the first run on a machine pays. llama.cpp reuses the restored tokens only up to the first
-one that differs, so a changed template or document is still read in full: a stale file costs
-time, never correctness. The file is keyed by the model file and context size.
+a template (rules and worked examples) costs about a minute, and each set of cue-chosen examples
+that find-fill adds another 5-15 s. The server's one slot holds only the last prompt, so a run
+that goes from one example set to another reads the new set in full, again in every article.
+
+:class:`PrefixSlots` keeps a slot file per prefix (every message but the last: the rules and
+examples, not the text): saved after the first answer to a new prefix, restored (tens of ms)
+before a request whose prefix the slot does not hold. Files outlive the process, so only the
+first run on a machine reads a prefix. llama.cpp reuses restored tokens only up to the first one
+that differs, so a stale or wrong file costs time, never correctness. Files are keyed by the
+model file and context size; the least recently used beyond ``LLM_EXTRACT_PROMPT_CACHE_FILES``
+(default 8, about 70 MB each) are deleted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -23,6 +29,8 @@ from llm_extract.settings import cache_dir, environ
 
 log = logging.getLogger("llm_extract")
 _DISABLE = "LLM_EXTRACT_NO_PROMPT_CACHE"
+_KEEP = "LLM_EXTRACT_PROMPT_CACHE_FILES"
+_DEFAULT_KEEP = 8
 
 
 def folder() -> Path | None:
@@ -32,11 +40,76 @@ def folder() -> Path | None:
     return cache_dir() / "prompt-cache"
 
 
-def slot_file_name(model_path: Path, context_window: int) -> str:
-    """One file per model file (path, size, mtime) and context size."""
+def slot_file_name(model_path: Path, context_window: int, prefix: str = "") -> str:
+    """One file per model file (path, size, mtime), context size and prompt prefix."""
     st = model_path.stat()
-    key = f"{model_path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{context_window}"
+    key = f"{model_path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{context_window}|{prefix}"
     return f"{model_path.stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.slot"
+
+
+class PrefixSlots:
+    """The slot files of one server, used around each request (see the module docstring).
+
+    :meth:`before` and :meth:`after` are called holding the endpoint's only slot, so no other
+    request runs between a restore and the request it was for.
+    """
+
+    def __init__(self, server_url: str, model_path: Path, context_window: int) -> None:
+        self.url, self.model_path, self.context_window = server_url, model_path, context_window
+        self._held: str | None = None  # the file whose prefix the slot holds
+        self._unsaved: str | None = None  # a new prefix, to save once it has been answered
+
+    def before(self, body: bytes) -> None:
+        """Restore the request's prefix, unless the slot holds it already."""
+        name = self._name(body)
+        if name is None or name == self._held:
+            return
+        self._held = name
+        self._unsaved = None if restore(self.url, name) else name
+
+    def after(self, ok: bool) -> None:
+        """Save a new prefix once answered; after a failure, the slot's content is unknown."""
+        if not ok:
+            self._held = self._unsaved = None
+            return
+        if self._unsaved is not None:
+            save(self.url, self._unsaved)
+            self._unsaved = None
+            prune(self.model_path.stem, keep_files())
+
+    def _name(self, body: bytes) -> str | None:
+        if folder() is None:
+            return None
+        try:
+            messages = json.loads(body)["messages"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        if not isinstance(messages, list) or len(messages) < 2:
+            return None
+        prefix = json.dumps(messages[:-1], sort_keys=True, ensure_ascii=False)
+        return slot_file_name(self.model_path, self.context_window, prefix)
+
+
+def keep_files() -> int:
+    """How many slot files to keep ($LLM_EXTRACT_PROMPT_CACHE_FILES, default 8)."""
+    try:
+        return max(1, int(environ(_KEEP) or _DEFAULT_KEEP))
+    except ValueError:
+        log.warning("%s must be a whole number; keeping %d files.", _KEEP, _DEFAULT_KEEP)
+        return _DEFAULT_KEEP
+
+
+def prune(stem: str, keep: int) -> None:
+    """Delete all but the ``keep`` most recently used slot files of the model ``stem``."""
+    where = folder()
+    if where is None:
+        return
+    try:
+        files = sorted(where.glob(f"{stem}-*.slot"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in files[keep:]:
+            old.unlink(missing_ok=True)
+    except OSError as e:  # another process pruning the same folder: harmless
+        log.debug("prompt cache: pruning %s: %s", where, e)
 
 
 def restore(server_url: str, name: str) -> int:
@@ -46,7 +119,11 @@ def restore(server_url: str, name: str) -> int:
         return 0
     answer = _slot_action(server_url, "restore", name)
     restored = answer.get("n_restored") if answer else None
-    return restored if isinstance(restored, int) else 0
+    if not isinstance(restored, int):
+        return 0
+    with contextlib.suppress(OSError):
+        os.utime(where / name)  # recently used: kept by prune()
+    return restored
 
 
 def save(server_url: str, name: str) -> None:
