@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Generator, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -213,7 +214,7 @@ class Extractor:
             sent = list(pool.map(lambda i: self._chunk_outcome(pieces[i], pub), order))
         outcomes = _in_plan_order(order, sent)
         seconds = time.perf_counter() - started
-        return combine(doc, pieces, outcomes, seconds, self.strategy.merge)
+        return combine(doc, pieces, outcomes, seconds, partial(self.strategy.finish, doc=doc))
 
     async def aextract(
         self,
@@ -241,7 +242,7 @@ class Extractor:
         sent = await asyncio.gather(*(run(pieces[i]) for i in order))
         seconds = time.perf_counter() - started
         outcomes = _in_plan_order(order, list(sent))
-        return combine(doc, pieces, outcomes, seconds, self.strategy.merge)
+        return combine(doc, pieces, outcomes, seconds, partial(self.strategy.finish, doc=doc))
 
     def extract_many(
         self,

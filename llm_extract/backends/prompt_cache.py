@@ -7,7 +7,7 @@ that goes from one example set to another reads the new set in full, again in ev
 
 :class:`PrefixSlots` keeps a slot file per prefix (every message but the last: the rules and
 examples, not the text): saved after the first answer to a new prefix, restored (tens of ms)
-before a request whose prefix the slot does not hold. Files outlive the process, so only the
+before every later request with that prefix. Files outlive the process, so only the
 first run on a machine reads a prefix. llama.cpp reuses restored tokens only up to the first one
 that differs, so a stale or wrong file costs time, never correctness. Files are keyed by the
 model file and context size; the least recently used beyond ``LLM_EXTRACT_PROMPT_CACHE_FILES``
@@ -51,31 +51,29 @@ class PrefixSlots:
     """The slot files of one server, used around each request (see the module docstring).
 
     :meth:`before` and :meth:`after` are called holding the endpoint's only slot, so no other
-    request runs between a restore and the request it was for.
+    request runs between a restore and the request it was for. A prefix with a file is restored
+    before every request, even when the slot may still hold it: llama.cpp's answer depends
+    slightly on where in the prompt it started reading (its batches split there), so starting
+    each request from the same saved state makes a text's records the same whatever was
+    extracted before it in the run (a resumed run, another order). Restoring takes tens of ms.
     """
 
     def __init__(self, server_url: str, model_path: Path, context_window: int) -> None:
         self.url, self.model_path, self.context_window = server_url, model_path, context_window
-        self._held: str | None = None  # the file whose prefix the slot holds
         self._unsaved: str | None = None  # a new prefix, to save once it has been answered
 
     def before(self, body: bytes) -> None:
-        """Restore the request's prefix, unless the slot holds it already."""
+        """Restore the request's prefix from its file; no file yet: save it after the answer."""
         name = self._name(body)
-        if name is None or name == self._held:
-            return
-        self._held = name
-        self._unsaved = None if restore(self.url, name) else name
+        self._unsaved = None if name is None or restore(self.url, name) else name
 
     def after(self, ok: bool) -> None:
-        """Save a new prefix once answered; after a failure, the slot's content is unknown."""
-        if not ok:
-            self._held = self._unsaved = None
-            return
-        if self._unsaved is not None:
+        """Save a new prefix once answered (not after a failure: the slot's content is
+        unknown then)."""
+        if ok and self._unsaved is not None:
             save(self.url, self._unsaved)
-            self._unsaved = None
             prune(self.model_path.stem, keep_files())
+        self._unsaved = None
 
     def _name(self, body: bytes) -> str | None:
         if folder() is None:

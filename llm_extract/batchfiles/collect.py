@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -350,7 +351,9 @@ def _row(run: _Round, document_id: str, doc: Doc) -> dict[str, Any]:
         result, error = (None, first) if isinstance(first, LlmExtractError) else (first, None)
     else:
         try:
-            result = combine(whole, chunks, outcomes, 0.0, run.extractor.strategy.merge)
+            result = combine(
+                whole, chunks, outcomes, 0.0, partial(run.extractor.strategy.finish, doc=whole)
+            )
         except LlmExtractError as e:
             error = e
     return result_row(job, Outcome(0, whole, doc.published, result, error))

@@ -46,6 +46,10 @@ class Strategy(ABC):
         """One record per event across pieces (pieces overlap, and events span sentences)."""
         return merge(records)
 
+    def finish(self, records: list[BaseModel], doc: Document) -> list[BaseModel]:
+        """The document's records from its pieces' records (remapped to ``doc``): merged."""
+        return self.merge(records)
+
     def hints(self, piece: Document, schema: Schema) -> dict[str, str]:
         """The codebook cues whose words this piece contains: cue name -> note for the model."""
         if not self.cue_hints:

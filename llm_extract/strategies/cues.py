@@ -66,6 +66,19 @@ _UNREALIZED = re.compile(
 )
 
 
+# Words that only count the dead and hurt: a sentence with no other cue ("A local commander was
+# also reportedly killed.") is a detail of the event told near it, rarely one of its own.
+_CASUALTY = re.compile(
+    r"kill\w*|dead|died|dies|death\w*|fatalit\w*|wound\w*|injur\w*|casualt\w*", re.IGNORECASE
+)
+
+
+def is_casualty_detail(sentence: str) -> bool:
+    """True when every cue in the sentence only counts the dead or hurt."""
+    cues = [cue.group(0) for cue in EVENT_CUE.finditer(sentence)]
+    return bool(cues) and all(_CASUALTY.fullmatch(cue) for cue in cues)
+
+
 def is_event_candidate(sentence: str) -> bool:
     """True when the sentence names an act a codebook records (not only as a plan, threat or
     near miss) and is not a background total."""
