@@ -416,3 +416,16 @@ def test_uncited_casualty_counts_are_cited_for_the_event_just_before_them() -> N
         for ev in record.evidence:  # type: ignore[attr-defined]
             assert doc.text[ev.start : ev.end] == ev.quote
     assert records[0].evidence[-1].sentence == 1  # the input records are not changed
+    # A record already citing the schema's most spans (3) gets no more.
+    full = Document.from_text(
+        "Gunmen attacked a bus near Mopti. They fired at its wheels. They robbed it. "
+        "Two passengers were killed."
+    )
+    (same,) = attach_casualty_details(
+        [_Cited(name="bus", evidence=[ground(i, full) for i in (1, 2, 3)])], full
+    )
+    assert [e.sentence for e in same.evidence] == [1, 2, 3]  # type: ignore[attr-defined]
+    (two,) = attach_casualty_details(
+        [_Cited(name="bus", evidence=[ground(i, full) for i in (2, 3)])], full
+    )
+    assert [e.sentence for e in two.evidence] == [2, 3, 4]  # type: ignore[attr-defined]

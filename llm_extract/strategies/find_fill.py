@@ -14,7 +14,8 @@ from pydantic import BaseModel
 
 from llm_extract.chunking import Chunk, merge, sentence_run, split_chunks
 from llm_extract.documents import Document
-from llm_extract.grounding import Evidence
+from llm_extract.grounding import Evidence, evidence_fields
+from llm_extract.schema_kit import MAX_EVIDENCE
 from llm_extract.strategies.base import Strategy
 from llm_extract.strategies.cues import is_casualty_detail, is_event_candidate
 
@@ -101,14 +102,16 @@ def attach_casualty_details(records: list[BaseModel], doc: Document) -> list[Bas
     no record, and the event loses part of its evidence. It is added to the one record citing
     the sentence before it (or the one before that, over an uncited sentence): news tells the
     toll after the act. Where several records cite that sentence, whose casualties they are is
-    unclear, and none gets it. Records and their fields are otherwise left as filled.
+    unclear, and none gets it; a record that already cites ``MAX_EVIDENCE`` spans (the schema's
+    bound, as in :func:`~llm_extract.chunking.merge`) gets none. Fields stay as filled.
     """
     citing: dict[int, set[int]] = {}  # sentence id -> the records citing it
     for n, record in enumerate(records):
-        for ev in getattr(record, "evidence", None) or []:
-            for s in doc.sentences:
-                if s.start < ev.end and ev.start < s.end:
-                    citing.setdefault(s.id, set()).add(n)
+        for name in evidence_fields(record):
+            for ev in getattr(record, name):
+                for s in doc.sentences:
+                    if s.start < ev.end and ev.start < s.end:
+                        citing.setdefault(s.id, set()).add(n)
     added: dict[int, list[Evidence]] = {}
     for s in doc.sentences:
         if s.id in citing or not (is_casualty_detail(s.text) and is_event_candidate(s.text)):
@@ -121,9 +124,14 @@ def attach_casualty_details(records: list[BaseModel], doc: Document) -> list[Bas
             Evidence(quote=s.text, start=s.start, end=s.end, sentence=s.id, alignment="sentence")
         )
         citing[s.id] = {n}  # a run of such sentences follows the same event
-    return [
-        r.model_copy(update={"evidence": sorted([*r.evidence, *added[n]], key=lambda e: e.start)})  # type: ignore[attr-defined]
-        if n in added
-        else r
-        for n, r in enumerate(records)
-    ]
+    return [_cite(r, added[n]) if n in added else r for n, r in enumerate(records)]
+
+
+def _cite(record: BaseModel, extra: list[Evidence]) -> BaseModel:
+    """``record`` with ``extra`` added to its evidence, in text order, up to MAX_EVIDENCE."""
+    name = evidence_fields(record)[0]
+    mine = getattr(record, name)
+    room = extra[: max(0, MAX_EVIDENCE - len(mine))]
+    if not room:
+        return record
+    return record.model_copy(update={name: sorted([*mine, *room], key=lambda e: e.start)})
