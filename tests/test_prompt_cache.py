@@ -52,8 +52,9 @@ def test_save_then_restore(slot_server: tuple[str, list[dict[str, Any]]], tmp_pa
     url, calls = slot_server
     model = tmp_path / "m.gguf"
     model.write_bytes(b"weights")
-    name = prompt_cache.slot_file_name(model, 8192)
-    assert name != prompt_cache.slot_file_name(model, 4096)  # keyed by context size too
+    name = prompt_cache.slot_file_name(model, 8192, "rules")
+    assert name != prompt_cache.slot_file_name(model, 4096, "rules")  # keyed by context size
+    assert name != prompt_cache.slot_file_name(model, 8192, "other rules")  # and by prefix
     assert prompt_cache.restore(url, name) == 0 and calls == []  # nothing saved yet: no call
     prompt_cache.save(url, name)
     folder = prompt_cache.folder()
@@ -66,7 +67,7 @@ def test_save_then_restore(slot_server: tuple[str, list[dict[str, Any]]], tmp_pa
 def test_a_failing_cache_never_fails_extraction(tmp_path: Path) -> None:
     model = tmp_path / "m.gguf"
     model.write_bytes(b"weights")
-    name = prompt_cache.slot_file_name(model, 8192)
+    name = prompt_cache.slot_file_name(model, 8192, "rules")
     folder = prompt_cache.folder()
     assert folder is not None
     folder.mkdir(parents=True)

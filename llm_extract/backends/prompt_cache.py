@@ -40,7 +40,7 @@ def folder() -> Path | None:
     return cache_dir() / "prompt-cache"
 
 
-def slot_file_name(model_path: Path, context_window: int, prefix: str = "") -> str:
+def slot_file_name(model_path: Path, context_window: int, prefix: str) -> str:
     """One file per model file (path, size, mtime), context size and prompt prefix."""
     st = model_path.stat()
     key = f"{model_path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{context_window}|{prefix}"
