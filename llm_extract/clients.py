@@ -82,9 +82,12 @@ class Clients:
         self._async = None
 
     def _layered(self, client: wire.ClientT, via: recording.Recording | None) -> wire.ClientT:
-        # A recording answers (or records) every request itself: no cache in between.
+        # A recording answers (or records) every request itself: no response cache in between.
+        # The server's prompt cache still runs when requests reach the server, so a recorded
+        # run answers as an unrecorded one does.
         if via is not None:
-            return wire.layered(client, self.gate, None, self.backend.endpoint)
+            slots = self.backend.prefix_cache() if via.sends else None
+            return wire.layered(client, self.gate, None, self.backend.endpoint, slots)
         return wire.layered(
             client, self.gate, self.cache, self.backend.endpoint, self.backend.prefix_cache()
         )

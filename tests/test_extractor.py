@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -339,3 +340,31 @@ def test_a_backends_prefix_cache_runs_around_each_request_sent(
     assert len(result.records) == 1 and result.attempts.transport_retries == 1
     # The failed try leaves the slot unknown (after False); the retry is wrapped again.
     assert seen == [("before", "Publi"), ("after", False), ("before", "Publi"), ("after", True)]
+
+
+def test_recording_keeps_the_prefix_cache_and_replay_skips_it(
+    fake: FakeServer,
+    fake_backend: FakeBackend,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # A recorded run must answer as an unrecorded one: same server state before each request.
+    calls: list[str] = []
+
+    class Hooks:
+        def before(self, body: bytes) -> None:
+            calls.append("before")
+
+        def after(self, ok: bool) -> None:
+            calls.append("after")
+
+    monkeypatch.setattr(fake_backend, "prefix_cache", lambda: Hooks())
+    fake.responder = lambda request: conflict_answer()
+    path = tmp_path / "run.yaml"
+    with make(fake_backend, record=path) as extractor:
+        first = extractor.extract(seed_text(), published=SEED_PUBLISHED)
+    assert calls == ["before", "after"]
+    with make(fake_backend, replay=path) as extractor:
+        again = extractor.extract(seed_text(), published=SEED_PUBLISHED)
+    assert calls == ["before", "after"]  # a replay sends nothing, so it touches no server state
+    assert [r.model_dump() for r in again.records] == [r.model_dump() for r in first.records]
