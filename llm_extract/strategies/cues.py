@@ -35,7 +35,8 @@ _EVENT_WORDS = r"""
 EVENT_CUE = re.compile(rf"\b(?:{_EVENT_WORDS})\b", re.IGNORECASE | re.VERBOSE)
 
 # Totals over a period ("890 civilians have been killed since then", "eight years of war have
-# killed 560,000") are background, not events, unless the sentence also pins a day.
+# killed 560,000") and ongoing patterns ("attacks had continued despite ...") are background,
+# not events, unless the sentence also pins a day.
 _BACKGROUND = re.compile(
     r"""\b(?: since\s+(?:then|early|late|mid|the\s+(?:start|beginning)|january|february|march|
             april|may|june|july|august|september|october|november|december|\d{4})
@@ -43,7 +44,8 @@ _BACKGROUND = re.compile(
         | (?:days|weeks|months)\s+of\s+(?:heavy\s+)?(?:fighting|clashes|bombardment)
         | so\s+far\s+this\s+(?:year|month) | in\s+recent\s+(?:days|weeks|months|years)
         | over\s+the\s+(?:past|last)\s+\w+\s+(?:weeks|months|years)
-        | (?:civil\s+)?war\s+(?:that\s+)?(?:began|erupted|broke\s+out) )\b""",
+        | (?:civil\s+)?war\s+(?:that\s+)?(?:began|erupted|broke\s+out)
+        | (?:have|has|had)\s+(?:been\s+)?continu\w+ )\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 _SPECIFIC_DAY = re.compile(
