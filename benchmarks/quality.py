@@ -207,7 +207,9 @@ def wiki_scores(
 def _agrees(event: PredictedEvent, role: str, value: str) -> bool:
     if role == "place":
         return names_match(event.place, value)
-    actors = [a[0] for a in (event.actor1, event.actor2) if a]
+    # An actor is its name and its associated actors: ACLED codes a driver who was shot as
+    # "Civilians" associated with "Motorcycle driver".
+    actors = [n for a in (event.actor1, event.actor2) if a for n in (a[0], *a[1])]
     return any(names_match(a, value) for a in actors)
 
 

@@ -125,6 +125,17 @@ def merge(records: list[BaseModel], *, fuzzy: bool = False) -> list[BaseModel]:
     return [record for _, record in kept]
 
 
+def settle(records: list[BaseModel], text: str) -> list[BaseModel]:
+    """Each record made consistent with the rest of its document, by the schema's
+    ``in_document(others, text)`` if it has one (a field the model guessed for a sentence that
+    does not state it, where the document's other records agree)."""
+    out = []
+    for n, record in enumerate(records):
+        hook = getattr(record, "in_document", None)
+        out.append(hook(records[:n] + records[n + 1 :], text) if callable(hook) else record)
+    return out
+
+
 def combine(
     whole: Document,
     chunks: list[Chunk],

@@ -271,6 +271,11 @@ def dates_from_evidence(
     in the sentence right after the ones it cites: with ``document`` (the text the evidence
     points into), that next sentence is read too. Only a day-precise date, not after
     publication, is taken; anything vaguer stays null.
+
+    With ``document``, date words that are not in it and do not give the publication day count
+    as none: with no date in the text, a small model copies one from a worked example ("On 12
+    March 2021"). Words it reworded ("On 8 May" for "on 08 May") are then read again from the
+    cited sentences.
     """
     evidence = [ev for name in evidence_fields(record) for ev in getattr(record, name)]
     quotes = [ev.quote for ev in evidence]
@@ -280,11 +285,24 @@ def dates_from_evidence(
     updates: dict[str, EventDate] = {}
     for name in type(record).model_fields:
         value = getattr(record, name)
-        if not isinstance(value, EventDate) or value.date is not None:
-            continue  # words the model gave that resolve to no date ("Meanwhile") count as none
+        if not isinstance(value, EventDate):
+            continue
+        if value.date is not None:
+            if document is None or value.date == published or _in_text(value.text, document.text):
+                continue
+            updates[name] = EventDate(date=None, precision="unknown", text=value.text)
+        # Words the model gave that resolve to no date ("Meanwhile") count as none.
         for quote in quotes:
             day, precision = resolve_date(quote, published)
             if day is not None and precision == "day" and not (published and day > published):
                 updates[name] = EventDate(date=day, precision="day", text=None)
                 break
     return record.model_copy(update=updates) if updates else record
+
+
+def _in_text(words: str | None, text: str) -> bool:
+    """Whether date words occur in ``text`` (case and spacing aside; "on", "early"... dropped)."""
+    if not words:
+        return False
+    core = re.sub(r"^(?:on|in|at|since|early|late|last|by)\s+", "", words.strip(), flags=re.I)
+    return " ".join(core.lower().split()) in " ".join(text.lower().split())

@@ -292,6 +292,21 @@ class Actor(BaseModel):
             return "Unidentified Armed Group"
         return value
 
+    @model_validator(mode="after")
+    def _category_name(self) -> Actor:
+        # ACLED names civilians, protesters and rioters by their category alone ("Civilians"),
+        # and says who they are in the associated actor: "a motorcycle driver" is Civilians
+        # with ["Motorcycle driver"], so it compares and groups with other civilian victims.
+        generic = _CATEGORY_NAMES.get(self.category)
+        if generic is None or self.name.casefold() == generic.casefold():
+            return self
+        who = [self.name, *(a for a in self.associated if a.casefold() != self.name.casefold())]
+        self.name, self.associated = generic, who[:2]
+        return self
+
+
+_CATEGORY_NAMES = {"Civilians": "Civilians", "Protesters": "Protesters", "Rioters": "Rioters"}
+
 
 _WHO = r"(?:group|gunm[ae]n|men|attackers?|assailants?|persons?|individuals?|militants?|people)"
 _UNKNOWN_ACTOR = re.compile(
@@ -410,12 +425,33 @@ class ConflictEvent(EventRecord):
         places = (self.location.place, other.location.place)
         if (all(days) and days[0] != days[1]) or (all(places) and not _alike(*places)):  # type: ignore[arg-type]
             return False
-        mine = [a.name for a in (self.actor1, self.actor2) if a]
-        theirs = [a.name for a in (other.actor1, other.actor2) if a]
+        # Victims called "Civilians" are in many events: they tie no two together.
+        mine = [a.name for a in (self.actor1, self.actor2) if a and a.name != "Civilians"]
+        theirs = [a.name for a in (other.actor1, other.actor2) if a and a.name != "Civilians"]
         if any(_alike(a, b) for a in mine for b in theirs):
             return True
         # A generic actor1 is weak evidence alone: it takes the same named place as well.
         return all(places) and _same_kind(self.actor1, other.actor1)
+
+    def in_document(self, others: list[Any], text: str) -> ConflictEvent:
+        """This record with a country the text never names replaced by the one country that
+        every other record of the document has, where the text names that one.
+
+        Coded alone, a window that names no place ("21 fighters were killed in Wednesday's
+        clashes") gets a country the model guessed (Iraq, in a Syria article); the article's
+        other events say where it is.
+        """
+        country = self.location.country
+        if not country or not others or _named(country, text):
+            return self
+        theirs = {o.location.country for o in others if isinstance(o, ConflictEvent)}
+        if len(theirs) != 1 or len(others) != sum(isinstance(o, ConflictEvent) for o in others):
+            return self
+        (settled,) = theirs
+        if not settled or not _named(settled, text):
+            return self
+        location = self.location.model_copy(update={"country": settled})
+        return self.model_copy(update={"location": location})
 
     @model_validator(mode="before")
     @classmethod
@@ -495,3 +531,8 @@ def _codebook_problem(event: ConflictEvent) -> str | None:
 
 SCHEMA = ConflictEvent
 __all__ = ["SCHEMA", "Actor", "ConflictEvent", "EventDate", "Location"]
+
+
+def _named(country: str, text: str) -> bool:
+    """Whether ``text`` names the country (or a word it begins: "Syria" in "Syrian")."""
+    return re.search(rf"\b{re.escape(country)}", text, re.IGNORECASE) is not None

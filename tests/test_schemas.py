@@ -3,7 +3,9 @@ from __future__ import annotations
 import json
 import re
 import sys
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -300,3 +302,95 @@ def test_an_undated_record_takes_the_day_from_the_sentence_after_its_evidence() 
     assert dates_from_evidence(parsed, SEED_PUBLISHED).event_date.date is None
     dated = dates_from_evidence(parsed, SEED_PUBLISHED, doc)
     assert str(dated.event_date.date) == "2019-08-21"  # the next sentence, not the third
+
+
+def test_date_words_that_are_not_in_the_text_count_as_none() -> None:
+    from llm_extract.schema_kit import dates_from_evidence
+
+    record = load_schema("conflict_events").record
+    doc = Document.from_text("Gunmen killed two farmers in Yendi. Police arrived on 08 May 2020.")
+
+    def dated(words: str, published: Any) -> Any:
+        data = conflict_answer(event_date=words, evidence=[1])["records"][0]
+        with extraction_context(ExtractionContext(doc, published)):
+            parsed = record.model_validate(data)
+        return dates_from_evidence(parsed, published, doc).event_date.date
+
+    # Copied from a worked example: not in this text, so the day comes from the text instead.
+    assert str(dated("On 12 March 2021", None)) == "2020-05-08"
+    assert str(dated("On 8 May 2020", None)) == "2020-05-08"  # reworded: read again
+    assert str(dated("on 08 May 2020", None)) == "2020-05-08"  # as the text has it
+    # The publication day is a fair guess for an article's undated event.
+    assert str(dated("On 9 May 2020", date(2020, 5, 9))) == "2020-05-09"
+    lone = Document.from_text("Gunmen killed two farmers in Yendi.")
+    data = conflict_answer(event_date="On 12 March 2021", evidence=[1])["records"][0]
+    with extraction_context(ExtractionContext(lone, None)):
+        parsed = record.model_validate(data)
+    assert dates_from_evidence(parsed, None, lone).event_date.date is None
+    assert str(dates_from_evidence(parsed, None).event_date.date) == "2021-03-12"  # no text given
+
+
+def test_a_country_the_text_never_names_gives_way_to_the_documents_country() -> None:
+    from llm_extract.chunking import settle
+
+    record = load_schema("conflict_events").record
+    text = (
+        "Syrian forces took Khan Sheikhoun on Wednesday. "
+        "21 fighters were killed in Wednesday's clashes. "
+        "Jets hit a hospital in Tel Mannas."
+    )
+    doc = Document.from_text(text)
+
+    def coded(country: str, sentence: int) -> Any:
+        data = conflict_answer(evidence=[sentence])["records"][0]
+        data["location"] = {"place": None, "admin1": None, "country": country}
+        with extraction_context(ExtractionContext(doc, SEED_PUBLISHED)):
+            return record.model_validate(data)
+
+    syria = [coded("Syria", 1), coded("Iraq", 2), coded("Syria", 3)]
+    assert [r.location.country for r in settle(syria, text)] == ["Syria", "Syria", "Syria"]
+    assert syria[1].location.country == "Iraq"  # the input records are not changed
+    # Named in the text ("Iraqi"), or the others disagree, or nothing to go on: kept.
+    assert settle(syria, text.replace("Jets", "Iraqi jets"))[1].location.country == "Iraq"
+    split = [coded("Syria", 1), coded("Iraq", 2), coded("Turkey", 3)]
+    assert settle(split, text + " Turkey protested.")[1].location.country == "Iraq"
+    assert settle([coded("Iraq", 2)], text)[0].location.country == "Iraq"
+
+
+@pytest.mark.parametrize(
+    ("name", "category", "associated", "expected"),
+    [
+        ("Motorcycle driver", "Civilians", [], ("Civilians", ["Motorcycle driver"])),
+        ("Civilians", "Civilians", ["Farmers"], ("Civilians", ["Farmers"])),
+        ("Journalists", "Protesters", ["PFUJ", "Media workers"],
+         ("Protesters", ["Journalists", "PFUJ"])),
+        ("Prisoners", "Rioters", ["prisoners"], ("Rioters", ["Prisoners"])),
+        ("Al Shabaab", "Rebel group", [], ("Al Shabaab", [])),  # named groups keep their name
+    ],
+)  # fmt: skip
+def test_civilians_protesters_and_rioters_are_named_by_their_category(
+    name: str, category: str, associated: list[str], expected: tuple[str, list[str]]
+) -> None:
+    actor = sys.modules[load_schema("conflict_events").record.__module__].Actor
+    made = actor(name=name, category=category, associated=associated)
+    assert (made.name, made.associated) == expected
+
+
+def test_two_attacks_on_civilians_are_not_one_event_for_that_alone() -> None:
+    record = load_schema("conflict_events").record
+    doc = Document.from_text("Gunmen shot a driver in Mopti. Soldiers beat a trader in Gao.")
+
+    def coded(actor1: str, category: str, sentence: int) -> Any:
+        data = conflict_answer(
+            sub_event_type="Violence against civilians: attack", evidence=[sentence],
+            location={"place": None, "admin1": None, "country": "Mali"},
+            actor1={"name": actor1, "category": category, "associated": []},
+            actor2={"name": "Civilians", "category": "Civilians", "associated": []},
+        )["records"][0]  # fmt: skip
+        del data["event_type"]
+        with extraction_context(ExtractionContext(doc, SEED_PUBLISHED)):
+            return record.model_validate(data)
+
+    gunmen, soldiers = coded("Gunmen", "Political militia", 1), coded("Soldiers", "State forces", 2)
+    assert not gunmen.same_event(soldiers)
+    assert gunmen.same_event(coded("Unidentified Armed Group", "Political militia", 2))

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from llm_extract.chunking import Chunk, merge
+from llm_extract.chunking import Chunk, merge, settle
 from llm_extract.documents import Document
 from llm_extract.schema_kit import Cue
 from llm_extract.schemas import Schema
@@ -47,8 +47,9 @@ class Strategy(ABC):
         return merge(records)
 
     def finish(self, records: list[BaseModel], doc: Document) -> list[BaseModel]:
-        """The document's records from its pieces' records (remapped to ``doc``): merged."""
-        return self.merge(records)
+        """The document's records from its pieces' records (remapped to ``doc``): merged, then
+        settled against each other (:func:`~llm_extract.chunking.settle`)."""
+        return settle(self.merge(records), doc.text)
 
     def hints(self, piece: Document, schema: Schema) -> dict[str, str]:
         """The codebook cues whose words this piece contains: cue name -> note for the model."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from llm_extract.chunking import Chunk, merge, sentence_run, split_chunks
+from llm_extract.chunking import Chunk, merge, sentence_run, settle, split_chunks
 from llm_extract.documents import Document
 from llm_extract.grounding import Evidence, evidence_fields
 from llm_extract.schema_kit import MAX_EVIDENCE
@@ -85,7 +85,7 @@ class FindThenFill(Strategy):
         return merge(records, fuzzy=True)
 
     def finish(self, records: list[BaseModel], doc: Document) -> list[BaseModel]:
-        return attach_casualty_details(self.merge(records), doc)
+        return settle(attach_casualty_details(self.merge(records), doc), doc.text)
 
     def describe(self) -> str:
         return (
