@@ -198,28 +198,6 @@ CUES: tuple[Cue, ...] = (
         'shelling/artillery/missile attack".',
     ),
     _cue(
-        "planted-bomb",
-        r"\b(?:car|truck|lorry|van|parcel|letter|roadside|nail|pipe|time|vehicle)[- ]bombs?\b"
-        r"|\bbombs?\s+(?:was\s+|had\s+been\s+)?(?:planted|hidden|exploded|went\s+off|detonated)"
-        r"|\bplant(?:ed|ing)\b[^.]{0,40}\b(?:bombs?|explosives?|devices?|mines?)\b"
-        r"|\bbomb\s+blasts?\b|\bexplosive\s+devices?\b|\bIEDs?\b|\blandmines?\b",
-        {
-            "Air/drone strike",
-            "Shelling/artillery/missile attack",
-            "Suicide bomb",
-            "Armed clash",
-            "Attack",
-        },
-        'a planted bomb, IED, landmine, car bomb or parcel bomb is "Explosions/Remote violence: '
-        'remote explosive/landmine/ied", even when people are killed (a suicide bomber: '
-        '"suicide bomb").',
-        # Only when nothing else in the sentences was the weapon or the fight.
-        unless=r"\bsuicide\b|\bair\s*strikes?\b|\bairstrikes?\b|\bwarplanes?\b|\bdrones?\b"
-        r"|\baircraft\b|\bshell(?:s|ed|ing)\b|\bmortars?\b|\bartillery\b|\brockets?\b"
-        r"|\bmissiles?\b|\bgrenades?\b|\bclash\w*|\bfight\w*|\bfought\b|\bexchange\w* of fire\b"
-        r"|\bdefus\w*|\bdismantl\w*|\bfound\b|\bseiz\w*",
-    ),
-    _cue(
         "air-strike",
         r"\bair\s*strikes?\b|\bairstrikes?\b|\bwarplanes?\b|\bdrones?\b|\baircraft\b"
         r"|\bhelicopters?\b|\bair\s+raids?\b",

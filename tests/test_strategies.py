@@ -432,29 +432,3 @@ def test_uncited_casualty_counts_are_cited_for_the_event_just_before_them() -> N
         [_Cited(name="bus", evidence=[ground(i, full) for i in (2, 3)])], full
     )
     assert [e.sentence for e in two.evidence] == [2, 3, 4]  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize(
-    ("quote", "complains"),
-    [
-        ("A car bomb exploded outside the cafe in Madrid, killing 12 people.", True),
-        ("Militants planted a bomb under the bus; it killed four.", True),
-        ("A suicide bomber blew himself up in a truck bomb at the gate.", False),
-        ("Police defused a bomb planted near the market.", False),  # foiled: not an explosion
-        ("Warplanes dropped bombs on the village.", False),  # no planted-bomb words
-    ],
-)
-def test_a_planted_bomb_coded_as_an_air_strike_earns_a_follow_up(
-    quote: str, complains: bool
-) -> None:
-    from types import SimpleNamespace
-
-    from llm_extract.strategies.base import cue_problem
-
-    (cue,) = [c for c in load_schema("conflict_events").codebook_cues if c.name == "planted-bomb"]
-    record = SimpleNamespace(sub_event_type="Air/drone strike",
-                             evidence=[SimpleNamespace(quote=quote)])  # fmt: skip
-    problem = cue_problem(cue, 1, record)
-    assert (problem is not None) is complains
-    if complains:
-        assert '"Explosions/Remote violence: remote explosive/landmine/ied"' in str(problem)
