@@ -275,15 +275,17 @@ class Actor(BaseModel):
         # ACLED names civilians, protesters and rioters by their category alone ("Civilians"),
         # and says who they are in the associated actor: "a motorcycle driver" is Civilians
         # with ["Motorcycle driver"], so it compares and groups with other civilian victims.
-        generic = _CATEGORY_NAMES.get(self.category)
-        if generic is None or self.name.casefold() == generic.casefold():
+        if (
+            self.category not in _NAMED_BY_CATEGORY
+            or self.name.casefold() == self.category.casefold()
+        ):
             return self
         who = [self.name, *(a for a in self.associated if a.casefold() != self.name.casefold())]
-        self.name, self.associated = generic, who[:2]
+        self.name, self.associated = self.category, who[:2]
         return self
 
 
-_CATEGORY_NAMES = {"Civilians": "Civilians", "Protesters": "Protesters", "Rioters": "Rioters"}
+_NAMED_BY_CATEGORY = frozenset({"Civilians", "Protesters", "Rioters"})
 
 
 _WHO = r"(?:group|gunm[ae]n|men|attackers?|assailants?|persons?|individuals?|militants?|people)"
@@ -422,8 +424,10 @@ class ConflictEvent(EventRecord):
         country = self.location.country
         if not country or not others or _named(country, text):
             return self
-        theirs = {o.location.country for o in others if isinstance(o, ConflictEvent)}
-        if len(theirs) != 1 or len(others) != sum(isinstance(o, ConflictEvent) for o in others):
+        if not all(isinstance(o, ConflictEvent) for o in others):
+            return self
+        theirs = {o.location.country for o in others}
+        if len(theirs) != 1:
             return self
         (settled,) = theirs
         if not settled or not _named(settled, text):
