@@ -21,7 +21,7 @@ from llm_extract.documents import Document
 from llm_extract.errors import LlmExtractError, describe
 from llm_extract.grounding import Evidence, evidence_fields
 from llm_extract.result import Attempts, ChunkFailure, ExtractionResult, Usage
-from llm_extract.schema_kit import MAX_EVIDENCE
+from llm_extract.schema_kit import MAX_KEPT_EVIDENCE
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def merge(records: list[BaseModel], *, fuzzy: bool = False) -> list[BaseModel]:
             mine, theirs = getattr(first, name), getattr(record, name)
             seen = {(e.start, e.end) for e in mine}
             extra = [e for e in theirs if (e.start, e.end) not in seen]
-            updates[name] = (mine + extra)[:MAX_EVIDENCE]
+            updates[name] = (mine + extra)[:MAX_KEPT_EVIDENCE]
         kept[at] = (kept[at][0], first.model_copy(update=updates))
     return [record for _, record in kept]
 

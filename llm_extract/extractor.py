@@ -342,7 +342,7 @@ class Extractor:
                     parsed = _better(parsed, again)
                 except ExtractionFailedError as e:
                     log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
-        return self._result(doc, pub, parsed, log, time.perf_counter() - started)
+        return self._result(doc, pub, parsed, log, time.perf_counter() - started, whole)
 
     async def _aextract_one(
         self, doc: Document, pub: date | None, *, whole: bool
@@ -369,7 +369,7 @@ class Extractor:
                     parsed = _better(parsed, again)
                 except ExtractionFailedError as e:
                     log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
-        return self._result(doc, pub, parsed, log, time.perf_counter() - started)
+        return self._result(doc, pub, parsed, log, time.perf_counter() - started, whole)
 
     def _parsed(self, call: Any, log: CallLog) -> Any:
         try:
@@ -446,14 +446,25 @@ class Extractor:
         }
 
     def _result(
-        self, doc: Document, pub: date | None, parsed: Any, log: CallLog, seconds: float
+        self,
+        doc: Document,
+        pub: date | None,
+        parsed: Any,
+        log: CallLog,
+        seconds: float,
+        whole: bool,
     ) -> ExtractionResult:
         finish(log)
+        records = [dates_from_evidence(r, pub, doc) for r in parsed.records]
+        if whole:
+            # A document sent whole is finished here as pieces are in `combine`: the same
+            # merging and settling, whichever path it took (a short note, a batch collect).
+            records = self.strategy.finish(records, doc=doc)
         return ExtractionResult(
             document_id=doc.id,
             schema_name=self.schema.name,
             model=self.backend.model,
-            records=[dates_from_evidence(r, pub, doc) for r in parsed.records],
+            records=records,
             usage=log.usage,
             attempts=log.attempts,
             seconds=round(seconds, 3),

@@ -24,6 +24,9 @@ from llm_extract.documents import Document
 from llm_extract.grounding import Evidence, SentenceOutOfRange, evidence_fields, ground
 
 MAX_EVIDENCE = 3
+#: Spans a record may keep: one event told in several places of an article is merged into one
+#: record with all of their evidence (the model itself cites at most MAX_EVIDENCE).
+MAX_KEPT_EVIDENCE = 8
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,7 +137,7 @@ def _ground_refs(value: Any, info: ValidationInfo) -> Any:
 EvidenceRefs = Annotated[
     list[Evidence],
     BeforeValidator(_ground_refs),
-    Field(min_length=1, max_length=MAX_EVIDENCE),
+    Field(min_length=1, max_length=MAX_KEPT_EVIDENCE),
     WithJsonSchema(
         {
             "type": "array",
@@ -191,7 +194,8 @@ DateExpression = Annotated[
 
 _DEATH_WORDS = re.compile(
     r"\b(?:kill\w*|dead|died|dies|dying|deaths?|fatalit\w*|bod(?:y|ies)|lives|lifeless|"
-    r"murder\w*|slain|execut\w*|behead\w*|lynch\w*|massacr\w*|casualt\w*|toll)\b",
+    r"murder\w*|slain|execut\w*|behead\w*|lynch\w*|massacr\w*|casualt\w*|toll|fatal\w*|"
+    r"perish\w*|martyr\w*|assassinat\w*|homicid\w*|drown\w*)\b",
     re.IGNORECASE,
 )
 _HURT_WORDS = re.compile(r"\b(?:injur\w*|wound\w*|hurt|hospitali[sz]\w*|maim\w*)\b", re.I)
@@ -235,9 +239,12 @@ def _sum_counts(value: Any, info: ValidationInfo) -> Any:
         ctx = current_context(info.context)
         if ctx is not None:
             text = ctx.document.text
-            kept = [v for v in value if v == 0 or not injured_only(v, text)]
-            # Every count was the injured and the text names no death: 0 dead, as ACLED codes it.
-            value = [0] if value and not kept and not _DEATH_WORDS.search(text) else kept
+            if not _DEATH_WORDS.search(text):
+                # The text names no death: a count is of the detained, the injured or a calibre
+                # ("detained 5 protesters", "fired 120mm mortars"). 0 dead, as ACLED codes it.
+                value = [0] if value else value
+            else:
+                value = [v for v in value if v == 0 or not injured_only(v, text)]
         return sum(value) if value else None
     if isinstance(value, int) and value < 0:
         raise ValueError(f"fatalities cannot be negative, got {value}")

@@ -405,22 +405,37 @@ class ConflictEvent(EventRecord):
         places = (self.location.place, other.location.place)
         if (all(days) and days[0] != days[1]) or (all(places) and not _alike(*places)):  # type: ignore[arg-type]
             return False
-        # Victims called "Civilians" are in many events: they tie no two together.
-        mine = [a.name for a in (self.actor1, self.actor2) if a and a.name != "Civilians"]
-        theirs = [a.name for a in (other.actor1, other.actor2) if a and a.name != "Civilians"]
+        # "Civilians", "Protesters", "Rioters" (named by their category, as ACLED does) are in
+        # many events of an article: alone they tie no two together.
+        mine = [
+            a.name for a in (self.actor1, self.actor2) if a and a.name not in _NAMED_BY_CATEGORY
+        ]
+        theirs = [
+            a.name for a in (other.actor1, other.actor2) if a and a.name not in _NAMED_BY_CATEGORY
+        ]
         if any(_alike(a, b) for a in mine for b in theirs):
             return True
         # A generic actor1 is weak evidence alone: it takes the same named place as well.
         return all(places) and _same_kind(self.actor1, other.actor1)
 
     def in_document(self, others: list[Any], text: str) -> ConflictEvent:
-        """This record with a country the text never names replaced by the one country that
-        every other record of the document has, where the text names that one.
+        """This record made consistent with its document.
 
-        Coded alone, a window that names no place ("21 fighters were killed in Wednesday's
-        clashes") gets a country the model guessed (Iraq, in a Syria article); the article's
-        other events say where it is.
+        * A monitor that only reports the event is not its second actor: "Syrian opposition
+          activists say regime airstrikes have hit a hospital", "the OSCE SMM observed 35
+          explosions" (ACLED codes the side hit, or none). The actor goes when it is the
+          record's source, or when the text has it observing, reporting or saying.
+        * A country the text never names is replaced by the one country that every other
+          record of the document has, where the text names that one. Coded alone, a window
+          that names no place ("21 fighters were killed in Wednesday's clashes") gets a country
+          the model guessed (Iraq, in a Syria article); the article's other events say where.
         """
+        record = self
+        if self.actor2 and _reports_only(self.actor2.name, self.source, text):
+            record = self.model_copy(update={"actor2": None})
+        return record._country_settled(others, text)
+
+    def _country_settled(self, others: list[Any], text: str) -> ConflictEvent:
         country = self.location.country
         if not country or not others or _named(country, text):
             return self
@@ -479,6 +494,27 @@ def _alike(a: str, b: str) -> bool:
     return fuzz.token_set_ratio(a.casefold(), b.casefold()) >= 85
 
 
+# Who watches and tells, rather than takes part: monitors and observer missions (whether the
+# text has them observing), activists' networks and news agencies (when the record cites them as
+# its source: activists are also arrested, and then they are the second actor).
+_WATCHERS = re.compile(r"\b(?:monitor\w*|observ\w*|osce|smm)\b", re.IGNORECASE)
+_TELLERS = re.compile(
+    r"\b(?:activists?|human\s+rights|news\s+agency|agency|media|ngos?)\b", re.IGNORECASE
+)
+_REPORTING = r"(?:observed|reported|recorded|documented|said|says|noted|counted|heard)"
+
+
+def _reports_only(name: str, source: str | None, text: str) -> bool:
+    """Whether the actor ``name`` is a monitor that the text has only telling of the event."""
+    watcher = _WATCHERS.search(name) is not None
+    if not watcher and not _TELLERS.search(name):
+        return False
+    if source and _alike(name, source):
+        return True
+    telling = rf"\b{re.escape(name)}\s+(?:\w+\s+)?{_REPORTING}\b"
+    return watcher and re.search(telling, text, re.IGNORECASE) is not None
+
+
 # Names that say only what kind of actor it is: one window's "State forces" can be another's
 # "Syrian regime forces" (seen on the seed article), so as the actors who did it (actor1) they
 # agree with any actor of their kind.
@@ -502,6 +538,13 @@ def _codebook_problem(event: ConflictEvent) -> str | None:
             'the code "Battles: armed clash" needs two armed, organised sides, but an actor is '
             'civilians: armed people killing or hurting civilians is "Violence against '
             'civilians: attack"'
+        )
+    if event.sub_event_type == "Looting/property destruction" and event.fatalities:
+        return (
+            'the code "Strategic developments: looting/property destruction" is for property '
+            "with nobody hurt, but this record has fatalities: armed people killing while they "
+            'loot or burn is "Violence against civilians: attack"; a crowd is "Riots: mob '
+            'violence"'
         )
     if event.sub_event_type == "Peaceful protest" and event.fatalities:
         return (

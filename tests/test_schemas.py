@@ -265,6 +265,29 @@ def test_fatalities_drop_the_injured_the_model_added() -> None:
     only_hurt = "A landmine exploded in Ndera. A teacher and a pupil were injured."
     with extraction_context(ExtractionContext(Document.from_text(only_hurt), SEED_PUBLISHED)):
         assert record.model_validate({**data, "fatalities": [2]}).fatalities == 0
+    # No word of anyone dying: the number counts something else (the detained, a calibre).
+    for no_death in (
+        "Police dispersed the march in Izmir. They detained 5 protesters.",
+        "Rebels fired 120mm mortars at army positions near Novozvanivka.",
+    ):
+        with extraction_context(ExtractionContext(Document.from_text(no_death), SEED_PUBLISHED)):
+            assert record.model_validate({**data, "fatalities": [5]}).fatalities == 0
+            assert record.model_validate({**data, "fatalities": []}).fatalities is None
+    fatally = "Gunmen attacked a checkpoint in Ndera. Two soldiers were fatally shot."
+    with extraction_context(ExtractionContext(Document.from_text(fatally), SEED_PUBLISHED)):
+        assert record.model_validate({**data, "fatalities": [2]}).fatalities == 2
+
+
+def test_looting_with_deaths_is_sent_back_as_an_attack() -> None:
+    record = load_schema("conflict_events").record
+    data = conflict_answer(sub_event_type="Looting/property destruction")["records"][0]
+    text = "Bandits attacked travellers near Antanimary. They killed 1 person and looted vehicles."
+    with extraction_context(ExtractionContext(Document.from_text(text), SEED_PUBLISHED)):
+        data = {**data, "evidence": [1, 2], "event_date": None}
+        del data["event_type"]
+        assert record.model_validate({**data, "fatalities": [0]}).fatalities == 0
+        with pytest.raises(ValidationError, match='"Violence against civilians: attack"'):
+            record.model_validate({**data, "fatalities": [1]})
 
 
 @pytest.mark.parametrize(
@@ -355,6 +378,40 @@ def test_a_country_the_text_never_names_gives_way_to_the_documents_country() -> 
     split = [coded("Syria", 1), coded("Iraq", 2), coded("Turkey", 3)]
     assert settle(split, text + " Turkey protested.")[1].location.country == "Iraq"
     assert settle([coded("Iraq", 2)], text)[0].location.country == "Iraq"
+
+
+@pytest.mark.parametrize(
+    ("actor2", "source", "text", "kept"),
+    [
+        # The record's source, and a monitor: it told of the strike, it was not hit.
+        ("Syrian opposition activists", "Syrian opposition activists",
+         "Syrian opposition activists say regime airstrikes have hit a hospital in Tel Mannas.",
+         False),
+        # An observer mission the text has observing, though the record names no source.
+        ("OSCE SMM", None,
+         "On 1 May 2020, the OSCE SMM observed a total of 35 explosions near Novooleksandrivka.",
+         False),
+        # Activists who were arrested are the second actor, even when "activists said" it.
+        ("Activists", "Police",
+         "Police arrested 5 activists in Minsk. Activists said they were beaten.", True),
+        # The source, but not a monitor: police report attacks on police.
+        ("Police Forces", "Police Forces", "Police said gunmen attacked a patrol in Zinder.", True),
+    ],
+)  # fmt: skip
+def test_a_monitor_that_only_reports_the_event_is_not_its_second_actor(
+    actor2: str, source: str | None, text: str, kept: bool
+) -> None:
+    from llm_extract.chunking import settle
+
+    record = load_schema("conflict_events").record
+    data = conflict_answer(evidence=[1], source=source, sub_event_type="Air/drone strike")
+    data = data["records"][0]
+    del data["event_type"]
+    data["actor2"] = {"name": actor2, "category": "External/other forces", "associated": []}
+    with extraction_context(ExtractionContext(Document.from_text(text), SEED_PUBLISHED)):
+        coded = record.model_validate(data)
+    (settled,) = settle([coded], text)
+    assert (settled.actor2 is not None) is kept
 
 
 @pytest.mark.parametrize(

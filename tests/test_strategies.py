@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from llm_extract import ConfigError, Document, Extractor, load_schema
 from llm_extract.grounding import Evidence, ground
+from llm_extract.schema_kit import MAX_KEPT_EVIDENCE
 from llm_extract.strategies import FindThenFill, SinglePass, resolve_strategy
 from llm_extract.strategies.cues import is_casualty_detail, is_event_candidate
 from llm_extract.strategies.find_fill import attach_casualty_details
@@ -183,6 +184,51 @@ def test_a_generic_actor_name_agrees_with_any_actor_of_its_kind() -> None:
     unplaced = unplaced.model_copy(update={"location": unplaced.location.model_copy(
         update={"place": None})})  # fmt: skip
     assert not capture.same_event(unplaced)  # type: ignore[attr-defined]
+
+
+def test_category_named_actors_alone_tie_no_two_records_and_merges_keep_all_evidence() -> None:
+    from llm_extract.chunking import merge
+
+    record = load_schema("conflict_events").record
+    doc = Document.from_text(
+        "Protesters marched in Caracas on Monday. They carried flags. "
+        "Protesters blocked a road in Maracaibo. Students joined them. "
+        "Thousands marched on Monday. Police watched."
+    )
+    base = conflict_answer(sub_event_type="Protests: peaceful", event_date=None)["records"][0]
+    del base["event_type"]
+
+    def protest(place: str | None, *sentences: int) -> Any:
+        data = {**base, "evidence": [ground(i, doc) for i in sentences],
+                "location": {"place": place, "admin1": None, "country": "Venezuela"},
+                "actor1": {"name": "Protesters", "category": "Protesters", "associated": []},
+                "actor2": None}  # fmt: skip
+        return record.model_validate(data)
+
+    caracas, maracaibo = protest("Caracas", 1, 2), protest("Maracaibo", 3, 4)
+    unplaced = protest(None, 5, 6)
+    # "Protesters" in common is not one event; the same named place still is.
+    assert not caracas.same_event(unplaced)  # type: ignore[attr-defined]
+    assert len(merge([caracas, maracaibo, unplaced], fuzzy=True)) == 3
+    (one,) = merge([caracas, protest("Caracas", 5, 6)], fuzzy=True)
+    # The merged record keeps the evidence of both (4 spans, more than one answer may cite).
+    assert [e.sentence for e in one.evidence] == [1, 2, 5, 6]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("strategy", [SinglePass(), FindThenFill()])
+def test_a_note_sent_whole_is_settled_like_pieces_are(
+    fake: FakeServer, fake_backend: FakeBackend, strategy: Any
+) -> None:
+    text = "On 1 May 2020, the OSCE SMM observed 35 explosions near Zolote, in Luhansk."
+    shelling = answer("Explosions/Remote violence: shelling/artillery/missile attack",
+                      "On 1 May 2020", "Zolote", "Unidentified Armed Group", None, [1])  # fmt: skip
+    observer = {"name": "OSCE SMM", "category": "External/other forces", "associated": []}
+    shelling["records"][0]["actor2"] = observer
+    fake.responder = lambda body: shelling
+    result = make(fake_backend, strategy=strategy).extract(text, published="2020-05-02")
+    assert len(fake.requests) == 1  # one piece: the whole note
+    (record,) = result.records
+    assert record.actor2 is None  # the observer told of it; the schema's settling ran
 
 
 def test_codebook_cue_earns_one_follow_up_in_the_prompt_vocabulary(
@@ -419,16 +465,17 @@ def test_uncited_casualty_counts_are_cited_for_the_event_just_before_them() -> N
         for ev in record.evidence:  # type: ignore[attr-defined]
             assert doc.text[ev.start : ev.end] == ev.quote
     assert records[0].evidence[-1].sentence == 1  # the input records are not changed
-    # A record already citing the schema's most spans (3) gets no more.
+    # A record already keeping the schema's most spans gets no more.
     full = Document.from_text(
-        "Gunmen attacked a bus near Mopti. They fired at its wheels. They robbed it. "
-        "Two passengers were killed."
+        " ".join(f"They fired shot {n} at the bus." for n in range(1, MAX_KEPT_EVIDENCE + 1))
+        + " Two passengers were killed."
     )
+    kept = list(range(1, MAX_KEPT_EVIDENCE + 1))
     (same,) = attach_casualty_details(
-        [_Cited(name="bus", evidence=[ground(i, full) for i in (1, 2, 3)])], full
+        [_Cited(name="bus", evidence=[ground(i, full) for i in kept])], full
     )
-    assert [e.sentence for e in same.evidence] == [1, 2, 3]  # type: ignore[attr-defined]
-    (two,) = attach_casualty_details(
-        [_Cited(name="bus", evidence=[ground(i, full) for i in (2, 3)])], full
+    assert [e.sentence for e in same.evidence] == kept  # type: ignore[attr-defined]
+    (room,) = attach_casualty_details(
+        [_Cited(name="bus", evidence=[ground(i, full) for i in kept[1:]])], full
     )
-    assert [e.sentence for e in two.evidence] == [2, 3, 4]  # type: ignore[attr-defined]
+    assert [e.sentence for e in room.evidence] == [*kept[1:], len(kept) + 1]  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from llm_extract.chunking import Chunk, merge, sentence_run, settle, split_chunks
 from llm_extract.documents import Document
 from llm_extract.grounding import Evidence, evidence_fields
-from llm_extract.schema_kit import MAX_EVIDENCE
+from llm_extract.schema_kit import MAX_KEPT_EVIDENCE
 from llm_extract.strategies.base import Strategy
 from llm_extract.strategies.cues import is_casualty_detail, is_event_candidate
 
@@ -102,8 +102,8 @@ def attach_casualty_details(records: list[BaseModel], doc: Document) -> list[Bas
     no record, and the event loses part of its evidence. It is added to the one record citing
     the sentence before it (or the one before that, over an uncited sentence): news tells the
     toll after the act. Where several records cite that sentence, whose casualties they are is
-    unclear, and none gets it; a record that already cites ``MAX_EVIDENCE`` spans (the schema's
-    bound, as in :func:`~llm_extract.chunking.merge`) gets none. Fields stay as filled.
+    unclear, and none gets it; a record that already keeps ``MAX_KEPT_EVIDENCE`` spans (the
+    schema's bound, as in :func:`~llm_extract.chunking.merge`) gets none. Fields stay as filled.
     """
     citing: dict[int, set[int]] = {}  # sentence id -> the records citing it
     for n, record in enumerate(records):
@@ -128,10 +128,10 @@ def attach_casualty_details(records: list[BaseModel], doc: Document) -> list[Bas
 
 
 def _cite(record: BaseModel, extra: list[Evidence]) -> BaseModel:
-    """``record`` with ``extra`` added to its evidence, in text order, up to MAX_EVIDENCE."""
+    """``record`` with ``extra`` added to its evidence, in text order, up to MAX_KEPT_EVIDENCE."""
     name = evidence_fields(record)[0]
     mine = getattr(record, name)
-    room = extra[: max(0, MAX_EVIDENCE - len(mine))]
+    room = extra[: max(0, MAX_KEPT_EVIDENCE - len(mine))]
     if not room:
         return record
     return record.model_copy(update={name: sorted([*mine, *room], key=lambda e: e.start)})
