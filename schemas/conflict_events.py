@@ -539,13 +539,6 @@ def _codebook_problem(event: ConflictEvent) -> str | None:
             'civilians: armed people killing or hurting civilians is "Violence against '
             'civilians: attack"'
         )
-    if event.sub_event_type == "Looting/property destruction" and event.fatalities:
-        return (
-            'the code "Strategic developments: looting/property destruction" is for property '
-            "with nobody hurt, but this record has fatalities: armed people killing while they "
-            'loot or burn is "Violence against civilians: attack"; a crowd is "Riots: mob '
-            'violence"'
-        )
     if event.sub_event_type == "Peaceful protest" and event.fatalities:
         return (
             'the code "Protests: peaceful" cannot have fatalities: forces killing protesters is '

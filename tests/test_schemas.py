@@ -278,18 +278,6 @@ def test_fatalities_drop_the_injured_the_model_added() -> None:
         assert record.model_validate({**data, "fatalities": [2]}).fatalities == 2
 
 
-def test_looting_with_deaths_is_sent_back_as_an_attack() -> None:
-    record = load_schema("conflict_events").record
-    data = conflict_answer(sub_event_type="Looting/property destruction")["records"][0]
-    text = "Bandits attacked travellers near Antanimary. They killed 1 person and looted vehicles."
-    with extraction_context(ExtractionContext(Document.from_text(text), SEED_PUBLISHED)):
-        data = {**data, "evidence": [1, 2], "event_date": None}
-        del data["event_type"]
-        assert record.model_validate({**data, "fatalities": [0]}).fatalities == 0
-        with pytest.raises(ValidationError, match='"Violence against civilians: attack"'):
-            record.model_validate({**data, "fatalities": [1]})
-
-
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
