@@ -193,8 +193,8 @@ DateExpression = Annotated[
 
 
 _DEATH_WORDS = re.compile(
-    r"\b(?:kill\w*|dead|died|dies|dying|deaths?|fatalit\w*|bod(?:y|ies)|lives|lifeless|"
-    r"murder\w*|slain|execut\w*|behead\w*|lynch\w*|massacr\w*|casualt\w*|toll|fatal\w*|"
+    r"\b(?:kill\w*|dead|died|dies|dying|deaths?|fatal\w*|bod(?:y|ies)|lives|lifeless|"
+    r"murder\w*|slain|execut\w*|behead\w*|lynch\w*|massacr\w*|casualt\w*|toll|"
     r"perish\w*|martyr\w*|assassinat\w*|homicid\w*|drown\w*)\b",
     re.IGNORECASE,
 )

@@ -405,18 +405,17 @@ class ConflictEvent(EventRecord):
         places = (self.location.place, other.location.place)
         if (all(days) and days[0] != days[1]) or (all(places) and not _alike(*places)):  # type: ignore[arg-type]
             return False
-        # "Civilians", "Protesters", "Rioters" (named by their category, as ACLED does) are in
-        # many events of an article: alone they tie no two together.
-        mine = [
-            a.name for a in (self.actor1, self.actor2) if a and a.name not in _NAMED_BY_CATEGORY
-        ]
-        theirs = [
-            a.name for a in (other.actor1, other.actor2) if a and a.name not in _NAMED_BY_CATEGORY
-        ]
+        mine, theirs = self._telling_actors(), other._telling_actors()
         if any(_alike(a, b) for a in mine for b in theirs):
             return True
         # A generic actor1 is weak evidence alone: it takes the same named place as well.
         return all(places) and _same_kind(self.actor1, other.actor1)
+
+    def _telling_actors(self) -> list[str]:
+        # "Civilians", "Protesters", "Rioters" (named by their category, as ACLED does) are in
+        # many events of an article: alone they tie no two together.
+        actors = (self.actor1, self.actor2)
+        return [a.name for a in actors if a and a.name not in _NAMED_BY_CATEGORY]
 
     def in_document(self, others: list[Any], text: str) -> ConflictEvent:
         """This record made consistent with its document.
