@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from datetime import date as Date
 from typing import Annotated, Any, ClassVar
 
@@ -65,7 +66,10 @@ class EventRecord(BaseModel):
     constrained decoding otherwise lets a small model emit a record per sentence until
     max_tokens); ``prompt_template`` names the template in ``prompts/``; ``prompt_context`` adds
     variables (a taxonomy, coding rules) to that template; ``codebook_cues`` are :class:`Cue`
-    checks the pipeline applies to each answer.
+    checks the pipeline applies to each answer; ``codebook_checks`` are functions of one record
+    that return a problem (in the codes the prompt uses) or None. Both earn a follow-up, not a
+    validation error: a follow-up whose answer drops every record leaves the first answer in
+    place, while a validation re-ask can make a small model answer no records at all.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -74,6 +78,7 @@ class EventRecord(BaseModel):
     prompt_template: ClassVar[str] = "default.j2"
     prompt_context: ClassVar[dict[str, Any]] = {}
     codebook_cues: ClassVar[tuple[Cue, ...]] = ()
+    codebook_checks: ClassVar[tuple[Callable[[Any], str | None], ...]] = ()
 
     @classmethod
     def table_row(cls, record: dict[str, Any]) -> dict[str, Any]:

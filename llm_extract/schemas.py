@@ -13,6 +13,7 @@ import hashlib
 import importlib
 import importlib.util
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -53,6 +54,10 @@ class Schema:
     @property
     def codebook_cues(self) -> tuple[Cue, ...]:
         return tuple(getattr(self.record, "codebook_cues", ()))
+
+    @property
+    def codebook_checks(self) -> tuple[Callable[[Any], str | None], ...]:
+        return tuple(getattr(self.record, "codebook_checks", ()))
 
     def json_schema(self) -> dict[str, Any]:
         return self.response_model.model_json_schema()

@@ -2,9 +2,10 @@
 
 A strategy plans the pieces of a document to send (each a run of whole sentences, so evidence
 offsets map back exactly), merges the pieces' records, and reviews each piece's answer: an empty
-list, or a code that a codebook cue in the cited sentence contradicts, earns one follow-up
-request that names the problem. Follow-ups are pipeline policy, counted apart from validation
-re-asks (``attempts.second_looks``), and bounded: one per piece.
+list, a code that a codebook cue in the cited sentence contradicts, or a record that breaks one
+of the schema's codebook checks, earns one follow-up request that names the problem. Follow-ups
+are pipeline policy, counted apart from validation re-asks (``attempts.second_looks``), and
+bounded: one per piece.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ class Strategy(ABC):
     name: ClassVar[str]
     #: Ask once more when an answer is empty (a small model closes the list at once).
     second_look_on_empty: bool = True
-    #: Re-ask once when a codebook cue in a record's cited sentences contradicts its code.
+    #: Ask once more when a codebook cue in a record's cited sentences contradicts its code, or
+    #: a record breaks a codebook check (``codebook_checks``).
     cue_checks: bool = True
     #: Show the codebook cues found in a piece to the model with it (template variable hints).
     cue_hints: bool = True
@@ -77,6 +79,11 @@ class Strategy(ABC):
             for n, record in enumerate(records, 1)
             for cue in schema.codebook_cues
             if (problem := cue_problem(cue, n, record))
+        ] + [
+            f"Record {n}: {problem}"
+            for n, record in enumerate(records, 1)
+            for check in schema.codebook_checks
+            if (problem := check(record))
         ]
         if not problems:
             return None
