@@ -25,7 +25,8 @@ actor, target and place for the events found.
 Strategies, side by side on the same model and documents: ``naive`` (one instructor
 ``JSON_SCHEMA`` call, flat pydantic schema with Literal types, a short system prompt listing the
 fields, one attempt) and llm_extract's strategies by name (``single``, ``find-fill``; a
-``:nocues`` suffix turns the codebook cue checks off, ``@path.j2`` gives that one strategy its
+``:nocues`` suffix turns the codebook follow-ups off, the insisting one after an empty answer
+too, as before issue 7; ``@path.j2`` gives that one strategy its
 own template, and ``label=`` names its column, e.g. ``previous=single:nocues@old.j2``).
 Per-document predictions go to ``benchmarks/out/`` for inspection.
 """
@@ -248,7 +249,10 @@ def make_strategy(spec: str) -> Strategy:
     name, _, option = spec.partition("@")[0].partition(":")
     strategy: Strategy = FindThenFill() if name == "find-fill" else SinglePass()
     if option == "nocues":
+        # The default before issue 7: no codebook follow-ups, and an empty answer's second
+        # look left "none" open.
         strategy.cue_checks = False
+        strategy.insist_on_candidates = False
     return strategy
 
 

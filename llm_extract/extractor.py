@@ -287,7 +287,8 @@ class Extractor:
         out (see :meth:`_send_order`; sends nothing).
 
         A follow-up (second look) depends on the answer, so it is not among them; its text is
-        :data:`llm_extract.strategies.EMPTY_SECOND_LOOK` or a codebook cue's hint.
+        :data:`llm_extract.strategies.EMPTY_SECOND_LOOK`, the insisting note naming candidate
+        sentences, or a codebook cue's hint or check (see :meth:`Strategy.review`).
         """
         doc, pub = self._document(text, None), parse_published(published)
         pieces = self.plan(doc)
@@ -295,11 +296,14 @@ class Extractor:
             (pieces[i], self._messages(pieces[i].document, pub)) for i in self._send_order(pieces)
         ]
 
-    def request_kwargs(self, messages: list[dict[str, str]], log: CallLog) -> dict[str, Any]:
+    def request_kwargs(
+        self, messages: list[dict[str, str]], log: CallLog, *, at_least_one: bool = False
+    ) -> dict[str, Any]:
         """The structured ``create`` arguments the live path passes for ``messages`` (instructor
         turns them into the request body); :mod:`llm_extract.batchfiles` writes the same body
-        into batch files. ``log`` collects the validation errors."""
-        return self._request(messages, log)
+        into batch files. ``log`` collects the validation errors; ``at_least_one`` asks with
+        the schema that requires a record (an insisting follow-up)."""
+        return self._request(messages, log, at_least_one)
 
     def close(self) -> None:
         """Close HTTP clients (the shared embedded server stays up for the process) and write
@@ -337,8 +341,9 @@ class Extractor:
             parsed = self._parsed(lambda: create(**self._request(messages, log)), log)
             followup = self._followup(doc, messages, parsed, log, whole)
             if followup is not None:
+                asked, strict = followup
                 try:
-                    again = self._parsed(lambda: create(**self._request(followup, log)), log)
+                    again = self._parsed(lambda: create(**self._request(asked, log, strict)), log)
                     parsed = _better(parsed, again)
                 except ExtractionFailedError as e:
                     log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
@@ -364,8 +369,9 @@ class Extractor:
             parsed = await self._aparsed(create(**self._request(messages, log)), log)
             followup = self._followup(doc, messages, parsed, log, whole)
             if followup is not None:
+                asked, strict = followup
                 try:
-                    again = await self._aparsed(create(**self._request(followup, log)), log)
+                    again = await self._aparsed(create(**self._request(asked, log, strict)), log)
                     parsed = _better(parsed, again)
                 except ExtractionFailedError as e:
                     log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
@@ -385,18 +391,20 @@ class Extractor:
 
     def _followup(
         self, doc: Document, messages: list[dict[str, str]], parsed: Any, log: CallLog, whole: bool
-    ) -> list[dict[str, str]] | None:
-        """The strategy's one follow-up request for this answer, or None (counted apart)."""
-        nudge = self.strategy.review(doc, list(parsed.records), self.schema, whole=whole)
-        if nudge is None or log.last_content is None:
+    ) -> tuple[list[dict[str, str]], bool] | None:
+        """The strategy's one follow-up request for this answer (its messages, and whether
+        it requires a record), or None. Counted apart from validation re-asks."""
+        followup = self.strategy.review(doc, list(parsed.records), self.schema, whole=whole)
+        if followup is None or log.last_content is None:
             return None
         log.attempts.second_looks += 1
-        log.attempts.second_look_reasons.append(nudge)
-        return [
+        log.attempts.second_look_reasons.append(followup.note)
+        asked = [
             *messages,
             {"role": "assistant", "content": log.last_content},
-            {"role": "user", "content": nudge},
+            {"role": "user", "content": followup.note},
         ]
+        return asked, followup.at_least_one
 
     def _send_order(self, pieces: list[Chunk]) -> list[int]:
         """Plan indexes in the order to send them: pieces whose prompts carry the same cue
@@ -436,13 +444,16 @@ class Extractor:
             )
         return messages
 
-    def _request(self, messages: list[dict[str, str]], log: CallLog) -> dict[str, Any]:
+    def _request(
+        self, messages: list[dict[str, str]], log: CallLog, at_least_one: bool = False
+    ) -> dict[str, Any]:
+        model = self.schema.insisting_model if at_least_one else self.schema.response_model
         return {
             "messages": messages,
             "model": self.backend.model,
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
-            **structured_call_kwargs(self.schema.response_model, self.validation_retries, log),
+            **structured_call_kwargs(model, self.validation_retries, log),
         }
 
     def _result(

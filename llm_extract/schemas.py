@@ -29,11 +29,18 @@ from llm_extract.schema_kit import Cue, EventRecord
 
 @dataclass(frozen=True)
 class Schema:
-    """A record model plus the list model the LLM is asked to fill."""
+    """A record model plus the list model the LLM is asked to fill.
+
+    ``insisting_model`` is the same list whose JSON schema asks for at least one record: what
+    a follow-up sends when the pipeline holds that the text reports an event (llama.cpp turns
+    it into a grammar, so the model cannot close the list at once). It parses an empty list
+    all the same, so an endpoint that ignores ``minItems`` costs no validation re-ask.
+    """
 
     name: str
     record: type[BaseModel]
     response_model: type[BaseModel]
+    insisting_model: type[BaseModel]
 
     @property
     def description(self) -> str:
@@ -147,19 +154,34 @@ def _import_file(path: Path) -> Any:
 
 def _wrap(name: str, record: type[BaseModel]) -> Schema:
     max_records = int(getattr(record, "max_records", EventRecord.max_records))
-    response_model = create_model(
+    response_model = _list_model(record, 0, max_records)
+    insisting_model = _list_model(record, 1, max_records)
+    return Schema(name, record, response_model, insisting_model)
+
+
+def _list_model(record: type[BaseModel], least: int, most: int) -> type[BaseModel]:
+    """The list model a request asks for: between ``least`` and ``most`` records."""
+    model = create_model(
         f"{record.__name__}List",
         __doc__=f"Every distinct record in the document. {(record.__doc__ or '').strip()}",
         records=(
             list[record],  # type: ignore[valid-type]
             Field(
-                max_length=max_records,
-                description=f"The records, at most {max_records}; empty if there are none.",
+                # minItems goes to the endpoint only (llama.cpp makes it a grammar); an empty
+                # answer from one that ignores it still parses, so no re-ask is spent on it.
+                # None at 0: the request every document sends stays byte-identical.
+                json_schema_extra={"minItems": least} if least else None,
+                max_length=most,
+                description=(
+                    f"The records, at most {most}; empty if there are none."
+                    if least == 0
+                    else f"The records, at least {least} and at most {most}."
+                ),
             ),
         ),
     )
-    _cache_json_schema(response_model)
-    return Schema(name=name, record=record, response_model=response_model)
+    _cache_json_schema(model)
+    return model
 
 
 def _cache_json_schema(model: type[BaseModel]) -> None:

@@ -253,6 +253,9 @@ def test_reask_and_second_look_bodies_are_the_live_ones(tmp_path: Path) -> None:
         round2 = {x["custom_id"]: x["body"] for x in lines(tmp_path / "requests.round2.jsonl")}
         assert fingerprint(round2["d0#p0#r2"]).digest == fingerprint(fake.requests[1]).digest
         assert fingerprint(round2["d1#p0#r2"]).digest == fingerprint(fake.requests[3]).digest
+        # The lead names acts, so its second look insists: its schema requires a record.
+        records = round2["d1#p0#r2"]["response_format"]["json_schema"]["schema"]["properties"]
+        assert records["records"]["minItems"] == 1
         two = collect(ex, [result_line(c, answer()) for c in round2], output)
     assert two.summary.ok == 2 and two.pending_documents == 0
     rows = {r["document_id"]: r for r in lines(output)}

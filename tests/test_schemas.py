@@ -371,6 +371,25 @@ def test_a_country_the_text_never_names_gives_way_to_the_documents_country() -> 
     assert settle([coded("Iraq", 2)], text)[0].location.country == "Iraq"
 
 
+def test_a_place_the_text_never_names_is_dropped() -> None:
+    from llm_extract.chunking import settle
+
+    record = load_schema("conflict_events").record
+    text = "On 2 May 2020, President Hadi issued a decree that removed the brigade's commander."
+    doc = Document.from_text(text)
+
+    def coded(place: str) -> Any:
+        data = conflict_answer(evidence=[1])["records"][0]
+        data["location"] = {"place": place, "admin1": "Ashanti", "country": "Yemen"}
+        with extraction_context(ExtractionContext(doc, SEED_PUBLISHED)):
+            return record.model_validate(data)
+
+    (settled,) = settle([coded("Kumasi")], text)  # a worked example's town
+    assert settled.location.place is None and settled.location.country == "Yemen"
+    (kept,) = settle([coded("Hadi's brigade")], text.replace("the brigade", "Hadi's brigade"))
+    assert kept.location.place == "Hadi's brigade"
+
+
 @pytest.mark.parametrize(
     ("actor2", "source", "text", "kept"),
     [

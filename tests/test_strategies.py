@@ -61,6 +61,8 @@ def last_text(request: dict[str, Any]) -> str:
         ("On Tuesday, police arrested twelve traders in Tamale.", True),
         ("Late on Tuesday, gunmen shot dead a herder near Yendi.", True),
         ("Hundreds of nurses marched to parliament.", True),
+        ("Houthi reinforcements reportedly arrived at various fronts in Hajjah.", True),
+        ("The minister told prefects to reinforce the security of public sites.", False),
         ("The hall has two hundred stalls and a car park.", False),
         ("Around 300 people have been killed since January in clashes in the north.", False),
         ("Eight years of war in Syria have killed 560,000 people.", False),
@@ -295,6 +297,49 @@ def test_cue_checks_can_be_turned_off(fake: FakeServer, fake_backend: FakeBacken
     assert result.attempts.second_looks == 0 and len(fake.requests) == 1
 
 
+def _least_records(request: dict[str, Any]) -> int:
+    """The minItems of ``records`` in a request's JSON schema (0 when it has none)."""
+    schema = request["response_format"]["json_schema"]["schema"]
+    return int(schema["properties"]["records"].get("minItems", 0))
+
+
+def test_an_empty_answer_to_a_note_that_names_an_act_gets_a_follow_up_that_insists(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    text = "On 3 May 2021, police arrested 3 men in Accra. The weather was mild."
+    arrest = answer("Strategic developments: arrests", "On 3 May 2021", "Accra", "Police Forces",
+                    None, [1])  # fmt: skip
+    fake.enqueue({"records": []}).enqueue(arrest)
+    result = make(fake_backend, strategy="find-fill").extract(text)
+    assert [r.sub_event_type for r in result.records] == ["Arrests"]
+    assert result.attempts.second_looks == 1 and result.attempts.validation_reasks == 0
+    first, follow_up = fake.requests
+    # Only the follow-up requires a record; it names the sentence the find pass picked.
+    assert (_least_records(first), _least_records(follow_up)) == (0, 1)
+    assert "[S1] reports an act" in last_text(follow_up) and "[S2]" not in last_text(follow_up)
+    # A text that names no act gets the open second look, where "none" stays a fair answer.
+    fake.enqueue({"records": []}).enqueue({"records": []})
+    result = make(fake_backend, strategy="find-fill").extract("The weather was mild in Accra.")
+    assert result.records == [] and _least_records(fake.requests[-1]) == 0
+    assert "Read it again" in last_text(fake.requests[-1])
+
+
+def test_insisting_can_be_turned_off_and_windows_never_insist(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    strategy = SinglePass()
+    strategy.insist_on_candidates = False
+    fake.enqueue({"records": []}).enqueue({"records": []})
+    make(fake_backend, strategy=strategy).extract("Police arrested 3 men in Accra.")
+    assert _least_records(fake.requests[-1]) == 0 and "Read it again" in last_text(
+        fake.requests[-1]
+    )
+    windows = FindThenFill(window_chars=300, whole_chars=300)
+    review = windows.review(Document.from_text(ROUNDUP), [], load_schema("conflict_events"),
+                            whole=False)  # fmt: skip
+    assert review is None  # a window's "none" stands
+
+
 def test_find_fill_takes_an_empty_window_at_its_word(
     fake: FakeServer, fake_backend: FakeBackend
 ) -> None:
@@ -440,6 +485,33 @@ def test_codebook_checks_on_looting_deaths_and_crowd_attackers(
     assert problem is None if says is None else says in (problem or "")
 
 
+@pytest.mark.parametrize(
+    ("cue", "text", "words"),
+    [
+        ("looting", "Two trucks of a company were set on fire by armed men. No people were "
+         "reported injured or killed.", "set on fire"),
+        ("looting", "Israeli settlers cut down nearly 30 Palestinian-owned olive trees near "
+         "Nablus.", "cut down"),
+        ("looting", "Unidentified actors destroyed the Otamiri water scheme in Owerri.",
+         "destroyed"),
+        ("looting", "Soldiers looted shops in Mutshatsha; nobody was hurt.", "looted"),
+        # People killed or hurt: the attack on them is the event, not the property.
+        ("looting", "Dahalo attacked and killed 1 person while looting vehicles near Ihosy.",
+         None),
+        ("looting", "Gunmen burned down a house; two people were injured.", None),
+        ("looting", "A bomb destroyed two buildings in Kaboresha.", None),  # the bomb's damage
+        ("movement", "Houthi reinforcements reportedly arrived at various fronts in Hajjah.",
+         "reinforcements"),
+        ("movement", "Movement of forces: Turkish troops entered Idleb.", "Movement of forces"),
+        ("movement", "Reinforcements arrived and clashes resumed near Marib.", None),
+        ("movement", "A Turkish military convoy crossed the border into Idlib.", None),
+    ],
+)  # fmt: skip
+def test_cue_words(cue: str, text: str, words: str | None) -> None:
+    (found,) = [c for c in load_schema("conflict_events").codebook_cues if c.name == cue]
+    assert found.find(text) == words
+
+
 def test_a_cue_with_an_unless_word_stays_quiet(fake: FakeServer, fake_backend: FakeBackend) -> None:
     text = "On 3 May 2020, the army clashed with Al Shabaab near Balcad, backed by airstrikes."
     fake.enqueue(answer("Battles: armed clash", "On 3 May 2020", "Balcad", "Military Forces",
@@ -464,6 +536,20 @@ def test_a_cue_in_the_text_brings_its_worked_example(
     fake.enqueue(conflict_answer())
     make(fake_backend).extract(seed_text().split("\n")[3], published=SEED_PUBLISHED)
     assert not any("Kitwe" in m["content"] for m in fake.requests[1]["messages"])
+
+
+def test_reinforcements_bring_the_movement_example(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    text = "On 9 May 2020, Houthi reinforcements reportedly arrived at fronts in Hajjah."
+    fake.enqueue(answer("Strategic developments: change to group/activity", "On 9 May 2020",
+                        "Hajjah", "Houthis", None, [1]))  # fmt: skip
+    (record,) = make(fake_backend).extract(text, published="2020-05-10").records
+    assert record.sub_event_type == "Change to group/activity"
+    contents = [m["content"] for m in fake.requests[0]["messages"]]
+    beni = next(i for i, c in enumerate(contents) if "reinforcements" in c and "Beni" in c)
+    assert '"Strategic developments: change to group/activity"' in contents[beni + 1]
+    assert '"reinforcements": forces sent, moved or reinforced' in contents[-1]
 
 
 def test_fire_across_a_frontline_brings_the_monitor_example(

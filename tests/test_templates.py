@@ -93,7 +93,10 @@ def test_worked_examples_in_shipped_templates_are_valid_answers(name: str) -> No
     """An example the schema would reject teaches the model a wrong answer."""
     schema = load_schema(name)
     template = PromptTemplate.load(schema.prompt_template)
-    messages = template.render(Document.from_text("Nothing happened."), schema, None)
+    cues = tuple(cue.name for cue in schema.codebook_cues)  # every cue's example, too
+    messages = template.render(Document.from_text("Nothing happened."), schema, None, (), cues)
+    plain = template.render(Document.from_text("Nothing happened."), schema, None)
+    assert len(messages) > len(plain) or not cues
     for asked, answer in itertools.pairwise(messages):
         if answer["role"] != "assistant":
             continue

@@ -189,7 +189,7 @@ class _Round:
         return self._plans[document_id]
 
     def body(self, request: Request) -> dict[str, Any]:
-        return request_body(self.extractor, request.messages)
+        return request_body(self.extractor, request.messages, at_least_one=request.at_least_one)
 
     def take(self, request: Request, line: dict[str, Any] | None) -> None:
         """Settle ``request`` with its result ``line`` (None: the result file had none)."""
@@ -234,8 +234,9 @@ class _Round:
         chunk = self.pieces(request.document_id)[request.piece]
         published = parse_published(doc.published)
         answer = read_answer(
-            self.extractor, chunk.document, published, request.messages, completion
-        )
+            self.extractor, chunk.document, published, request.messages, completion,
+            at_least_one=request.at_least_one,
+        )  # fmt: skip
         if answer.parsed is not None:
             records = list(answer.parsed.records)
             if request.kind == "second_look":
@@ -243,18 +244,19 @@ class _Round:
                 self._done(piece, answer.content if better else request.first_answer)
                 return
             whole = len(doc.pieces) == 1 and chunk.document.text == doc.text
-            nudge = self.extractor.strategy.review(
+            followup = self.extractor.strategy.review(
                 chunk.document, records, self.extractor.schema, whole=whole
             )
-            if nudge is None or answer.content is None:
+            if followup is None or answer.content is None:
                 self._done(piece, answer.content)
                 return
             attempts.second_looks += 1
-            attempts.second_look_reasons.append(nudge)
+            attempts.second_look_reasons.append(followup.note)
             self.out.second_looks += 1
             messages = [*request.messages, {"role": "assistant", "content": answer.content},
-                        {"role": "user", "content": nudge}]  # fmt: skip
-            self._ask(request, messages, "second_look", 0, answer.content, len(records))
+                        {"role": "user", "content": followup.note}]  # fmt: skip
+            self._ask(request, messages, "second_look", 0, answer.content, len(records),
+                      followup.at_least_one)  # fmt: skip
             return
         self.out.invalid += 1
         attempts.validation_errors.append(str(answer.error)[:_MAX_ERROR_CHARS])
@@ -262,7 +264,7 @@ class _Round:
             attempts.validation_reasks += 1
             self.out.reasks += 1
             self._ask(request, answer.reask, request.kind, request.reasks + 1,
-                      request.first_answer, request.first_count)  # fmt: skip
+                      request.first_answer, request.first_count, request.at_least_one)  # fmt: skip
             return
         cls = OutputTruncatedError if answer.truncated else ValidationRetriesExhaustedError
         self._fail(request, piece, attempts, cls(
@@ -280,10 +282,11 @@ class _Round:
         reasks: int,
         first_answer: str | None,
         first_count: int,
+        at_least_one: bool = False,
     ) -> None:
         self.next.append(Request(
             request.document_id, request.piece, self.state.round + 1, kind, messages, "",
-            reasks, first_answer, first_count,
+            reasks, first_answer, first_count, at_least_one=at_least_one,
         ))  # fmt: skip
 
     def _done(self, piece: Piece, answer: str | None) -> None:

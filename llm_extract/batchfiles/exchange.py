@@ -37,14 +37,20 @@ class _Captured(Exception):
         self.body = body
 
 
-def request_body(extractor: Extractor, messages: list[dict[str, Any]]) -> dict[str, Any]:
-    """The chat-completions body the live path sends for ``messages``."""
+def request_body(
+    extractor: Extractor, messages: list[dict[str, Any]], *, at_least_one: bool = False
+) -> dict[str, Any]:
+    """The chat-completions body the live path sends for ``messages`` (``at_least_one``: with
+    the schema that requires a record, as an insisting follow-up)."""
 
     def capture(**kwargs: Any) -> Any:
         raise _Captured(kwargs)
 
     create = patch_create(capture, extractor.backend.mode)
-    kwargs = {**extractor.request_kwargs(copy.deepcopy(messages), CallLog()), "max_retries": 0}
+    kwargs = {
+        **extractor.request_kwargs(copy.deepcopy(messages), CallLog(), at_least_one=at_least_one),
+        "max_retries": 0,
+    }
     try:
         create(**kwargs)
     except Exception as exc:
@@ -73,13 +79,18 @@ def read_answer(
     published: date | None,
     messages: list[dict[str, Any]],
     completion: dict[str, Any],
+    *,
+    at_least_one: bool = False,
 ) -> Answer:
     """Validate and ground one chat-completion ``completion`` answering ``messages``."""
     response = ChatCompletion.model_validate(completion)
     content = response.choices[0].message.content if response.choices else None
     log = CallLog()
     create = patch_create(lambda **_: response, extractor.backend.mode)
-    kwargs = {**extractor.request_kwargs(copy.deepcopy(messages), log), "max_retries": 0}
+    kwargs = {
+        **extractor.request_kwargs(copy.deepcopy(messages), log, at_least_one=at_least_one),
+        "max_retries": 0,
+    }
     with extraction_context(ExtractionContext(piece, published)):
         try:
             return Answer(content, parsed=create(**kwargs))

@@ -55,6 +55,8 @@ class Request:
     first_count: int = 0
     #: Times this request was sent again after a per-line error or a missing line.
     resubmits: int = 0
+    #: A second look that insists: its schema requires a record (``Schema.insisting_model``).
+    at_least_one: bool = False
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from llm_extract.backends.base import Backend
 from llm_extract.errors import ConfigError
-from llm_extract.strategies.base import EMPTY_SECOND_LOOK, Strategy
+from llm_extract.strategies.base import EMPTY_SECOND_LOOK, FollowUp, Strategy
 from llm_extract.strategies.find_fill import FindThenFill
 from llm_extract.strategies.single import SinglePass
 
@@ -43,6 +43,7 @@ def resolve_strategy(spec: str | Strategy | None, backend: Backend) -> Strategy:
 __all__ = [
     "EMPTY_SECOND_LOOK",
     "FindThenFill",
+    "FollowUp",
     "SinglePass",
     "Strategy",
     "register_strategy",

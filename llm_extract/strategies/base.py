@@ -5,12 +5,15 @@ offsets map back exactly), merges the pieces' records, and reviews each piece's 
 list, a code that a codebook cue in the cited sentence contradicts, or a record that breaks one
 of the schema's codebook checks, earns one follow-up request that names the problem. Follow-ups
 are pipeline policy, counted apart from validation re-asks (``attempts.second_looks``), and
-bounded: one per piece.
+bounded: one per piece. An empty answer to a whole document in which the find pass sees an
+event (:func:`~llm_extract.strategies.cues.is_event_candidate`) gets a follow-up that insists:
+it names those sentences and its schema requires a record.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
@@ -19,12 +22,24 @@ from llm_extract.chunking import Chunk, merge, settle
 from llm_extract.documents import Document
 from llm_extract.schema_kit import Cue
 from llm_extract.schemas import Schema
+from llm_extract.strategies.cues import is_event_candidate
 
 EMPTY_SECOND_LOOK = (
     "records is empty, but the text may well report an event. Read it again sentence by "
     "sentence: give a record for each event it reports; if it truly reports none, answer "
     '{"records": []} again.'
 )
+#: How many candidate sentences an insisting follow-up names.
+_NAMED = 3
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """One follow-up request: ``note`` goes to the model after its answer; ``at_least_one``
+    sends the schema that requires a record (:attr:`Schema.insisting_model`)."""
+
+    note: str
+    at_least_one: bool = False
 
 
 class Strategy(ABC):
@@ -39,6 +54,10 @@ class Strategy(ABC):
     cue_checks: bool = True
     #: Show the codebook cues found in a piece to the model with it (template variable hints).
     cue_hints: bool = True
+    #: An empty answer to a whole document whose sentences name an act a codebook records
+    #: gets a follow-up that requires a record. The 1.5B model answered "records is empty"
+    #: follow-ups by copying its empty list; the short notes it did so on report an event.
+    insist_on_candidates: bool = True
 
     @abstractmethod
     def plan(self, doc: Document, *, chunk_chars: int, overlap: int) -> list[Chunk]:
@@ -65,13 +84,25 @@ class Strategy(ABC):
 
     def review(
         self, piece: Document, records: list[Any], schema: Schema, *, whole: bool = True
-    ) -> str | None:
-        """What to tell the model in one follow-up request, or None when the answer stands.
+    ) -> FollowUp | None:
+        """The one follow-up request for this answer, or None when the answer stands.
 
         ``whole``: the piece is the whole document (not one window or chunk of it).
         """
         if not records:
-            return EMPTY_SECOND_LOOK if self.second_look_on_empty or whole else None
+            if not (self.second_look_on_empty or whole):
+                return None
+            named = [s for s in piece.sentences if is_event_candidate(s.text)][:_NAMED]
+            if not (whole and self.insist_on_candidates and named):
+                return FollowUp(EMPTY_SECOND_LOOK)
+            cited = ", ".join(f"[S{s.id}]" for s in named)
+            return FollowUp(
+                f"records is empty, but {cited} "
+                + ("reports an act" if len(named) == 1 else "report acts")
+                + " that the codebook records. Give the record of each event reported there "
+                "(a record for every distinct event, evidence citing its sentences).",
+                at_least_one=True,
+            )
         if not self.cue_checks:
             return None
         problems = [
@@ -87,7 +118,7 @@ class Strategy(ABC):
         ]
         if not problems:
             return None
-        return (
+        return FollowUp(
             "Check these codes against the codebook: "
             + " ".join(problems)
             + " Answer the whole JSON again, with every record, corrected where needed."

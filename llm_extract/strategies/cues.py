@@ -29,7 +29,8 @@ _EVENT_WORDS = r"""
     arrest\w* | detain\w* | detention | abduct\w* | kidnap\w* | hostages? | captur\w* | seiz\w* |
     took\s+(?:full\s+)?control | tak(?:e|es|en|ing)\s+(?:full\s+)?control | retak\w* |
     recaptur\w* | overr[au]n\w* | withdr[ae]w\w* | pulled\s+back | retreat\w* |
-    surround\w* | encircl\w* | besieg\w* | siege | ceasefire | cease-fire | truce |
+    surround\w* | encircl\w* | besieg\w* | siege | reinforcements? | redeploy\w* |
+    ceasefire | cease-fire | truce |
     peace\s+(?:deal|agreement|talks) | surrender\w* | defus\w* | rape\w* | sexual\s+violence
 """
 EVENT_CUE = re.compile(rf"\b(?:{_EVENT_WORDS})\b", re.IGNORECASE | re.VERBOSE)
