@@ -186,7 +186,11 @@ CUES: tuple[Cue, ...] = (
         "looting",
         r"\bloot\w*|\bransack\w*|\bpillag\w*|\btorch(?:ed|ing)\b|\barson\w*"
         r"|\bset\s+fire\s+to\b|\b(?:set|setting)\s+(?:[\w-]+\s+){0,3}on\s+fire\b"
-        r"|\bburn\w*\s+down\b|\bdestroy(?:ed|ing)\b|\bdemolish\w*|\bcut\s+down\b|\buproot\w*",
+        r"|\bburn\w*\s+down\b|\bdemolish\w*|\bcut\s+down\b|\buproot\w*"
+        # Civilian property: "destroyed a technical" in a battle is not looting.
+        r"|\bdestroy(?:ed|ing)\s+(?:[\w-]+\s+){0,3}?(?:houses?|homes?|shops?|property|vehicles?"
+        r"|cars?|trucks?|lorries|crops|fields|trees|buildings?|offices?|schools?|churches"
+        r"|church|mosques?|markets?|stalls?|scheme|facilit(?:y|ies)|equipment|machinery)\b",
         {
             "Abduction/forced disappearance",
             "Disrupted weapons use",

@@ -493,13 +493,14 @@ def test_codebook_checks_on_looting_deaths_and_crowd_attackers(
         ("looting", "Israeli settlers cut down nearly 30 Palestinian-owned olive trees near "
          "Nablus.", "cut down"),
         ("looting", "Unidentified actors destroyed the Otamiri water scheme in Owerri.",
-         "destroyed"),
+         "destroyed the Otamiri water scheme"),
         ("looting", "Soldiers looted shops in Mutshatsha; nobody was hurt.", "looted"),
         # People killed or hurt: the attack on them is the event, not the property.
         ("looting", "Dahalo attacked and killed 1 person while looting vehicles near Ihosy.",
          None),
         ("looting", "Gunmen burned down a house; two people were injured.", None),
         ("looting", "A bomb destroyed two buildings in Kaboresha.", None),  # the bomb's damage
+        ("looting", "NAS claimed to have destroyed a Technical near Loka.", None),  # in a battle
         ("movement", "Houthi reinforcements reportedly arrived at various fronts in Hajjah.",
          "reinforcements"),
         ("movement", "Movement of forces: Turkish troops entered Idleb.", "Movement of forces"),
