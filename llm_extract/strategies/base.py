@@ -92,9 +92,11 @@ class Strategy(ABC):
         if not records:
             if not (self.second_look_on_empty or whole):
                 return None
-            named = [s for s in piece.sentences if is_event_candidate(s.text)][:_NAMED]
-            if not (whole and self.insist_on_candidates and named):
+            insist = whole and self.insist_on_candidates
+            named = [s for s in piece.sentences if is_event_candidate(s.text)] if insist else []
+            if not named:
                 return FollowUp(EMPTY_SECOND_LOOK)
+            named = named[:_NAMED]
             cited = ", ".join(f"[S{s.id}]" for s in named)
             return FollowUp(
                 f"records is empty, but {cited} "
