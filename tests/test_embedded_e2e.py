@@ -55,7 +55,7 @@ def test_readme_command_extracts_grounded_records(monkeypatch: pytest.MonkeyPatc
     assert not cited & {8, 26}, cited
 
 
-def test_prefix_files_restore_a_prompt_prefix_the_slot_no_longer_holds(
+def test_prefix_files_are_written_before_use_and_depend_on_the_prefix_alone(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     pytest.importorskip("xllamacpp", reason="needs pip install -e '.[local]'")
@@ -86,12 +86,20 @@ def test_prefix_files_restore_a_prompt_prefix_the_slot_no_longer_holds(
         assert answer.usage is not None and answer.usage.prompt_tokens_details is not None
         return answer.usage.prompt_tokens_details.cached_tokens or 0
 
-    # The same rules with two sets of examples, as find-fill sends them.
+    # The same rules with two sets of examples, as find-fill sends them. Each prefix is read
+    # before its first request (rules, then examples), so every request gets all of it from
+    # the cache, even after a switch (without the files llama.cpp would reuse the rules only).
     riots = "Example: youths threw stones at police in Kisumu. That is a riot. " * 6
     strikes = "Example: a drone hit a truck near Marib. That is an air strike. " * 6
-    cached(riots, "Police arrested 3 men in Accra.")
-    after_switch = cached(strikes, "Police arrested 3 men in Accra.")  # only the rules reused
-    # Back to the riot examples: restored from their file, so they are not read again (without
-    # it, llama.cpp would reuse the rules only and read the examples anew).
-    assert cached(riots, "Crowds marched in Lagos.") > after_switch + 80
-    assert len(list((tmp_path / "prompt-cache").glob("*.slot"))) == 2
+    assert cached(riots, "Police arrested 3 men in Accra.") > 180
+    assert cached(strikes, "Police arrested 3 men in Accra.") > 180
+    assert cached(riots, "Crowds marched in Lagos.") > 180
+    files = {f.name: f.read_bytes() for f in (tmp_path / "prompt-cache").glob("*.slot")}
+    assert len(files) == 3  # the rules, and the rules with each set of examples
+    # A file depends on its prefix alone, not on what the slot held before: written again
+    # from nothing, in another order, the strike examples' state is the same to the byte.
+    for f in (tmp_path / "prompt-cache").glob("*.slot"):
+        f.unlink()
+    cached(strikes, "Crowds marched in Lagos.")
+    again = {f.name: f.read_bytes() for f in (tmp_path / "prompt-cache").glob("*.slot")}
+    assert again and all(files[name] == data for name, data in again.items())
