@@ -37,6 +37,7 @@ _KEEP = "LLM_EXTRACT_PROMPT_CACHE_FILES"
 _DEFAULT_KEEP = 8
 # Reading a long prefix on 2 CPU cores takes minutes; the request it is for waits anyway.
 _READ_TIMEOUT = 600.0
+_FORMAT = "steps-1"  # prefixes read in canonical steps (before: read on from the slot's state)
 
 
 def folder() -> Path | None:
@@ -49,7 +50,9 @@ def folder() -> Path | None:
 def slot_file_name(model_path: Path, context_window: int, prefix: str) -> str:
     """One file per model file (path, size, mtime), context size and prompt prefix."""
     st = model_path.stat()
-    key = f"{model_path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{context_window}|{prefix}"
+    # _FORMAT changes with the way files are written: older ones are never restored (pruned).
+    model = f"{model_path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    key = f"{_FORMAT}|{model}|{context_window}|{prefix}"
     return f"{model_path.stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.slot"
 
 
