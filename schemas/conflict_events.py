@@ -353,9 +353,12 @@ _UNKNOWN_ACTOR = re.compile(
 
 
 class Location(BaseModel):
-    """Where the event happened, as specific as the text allows."""
+    """Where the event happened: the populated place a coder records, not a site within it."""
 
-    place: str | None = Field(description="The most specific town, village or site named.")
+    place: str | None = Field(
+        description="The town, city or village where it happened (not a street, building, "
+        "neighbourhood or camp; a village named near a town: the town)."
+    )
     admin1: str | None = Field(description="Province/state/region, if the text names it.")
     country: str | None = Field(description="Country.")
 
