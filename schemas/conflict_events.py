@@ -526,15 +526,21 @@ class ConflictEvent(EventRecord):
         * A place the text never names is no place: pressed for a record of a text that names
           none ("President Hadi issued a decree ..."), the model took Kumasi from a worked
           example. (Every place it gave on 101 tuning notes is named in the note.)
+        * A direction the text writes only as a plain word is no province: "the key
+          northwestern town of Khan Sheikhoun" gave admin1 "Northwestern". Regions named by a
+          direction ("Northern Region", "Nord-Ouest") are written with a capital in a text.
         """
         record = self
         if self.actor2 and _reports_only(self.actor2.name, self.source, text):
             record = self.model_copy(update={"actor2": None})
-        place = self.location.place
+        place, admin1 = self.location.place, self.location.admin1
         if place and fuzz.partial_ratio(place.casefold(), text.casefold()) < _PLACE_NAMED:
-            record = record.model_copy(
-                update={"location": self.location.model_copy(update={"place": None})}
-            )
+            place = None
+        if admin1 and _DIRECTION.fullmatch(admin1.strip()) and not _as_name(admin1, text):
+            admin1 = None
+        if (place, admin1) != (self.location.place, self.location.admin1):
+            location = self.location.model_copy(update={"place": place, "admin1": admin1})
+            record = record.model_copy(update={"location": location})
         return record._country_settled(others, text)
 
     def _country_settled(self, others: list[Any], text: str) -> ConflictEvent:
@@ -587,6 +593,17 @@ class ConflictEvent(EventRecord):
 
 #: How closely (rapidfuzz partial ratio) the text must spell a place for it to be named there.
 _PLACE_NAMED = 90
+_DIRECTION = re.compile(
+    r"(?:north|south|east|west|central|centre|center|middle)(?:[\s-]*(?:east|west))?"
+    r"(?:ern|erly)?(?:\s+(?:region|province|part))?",
+    re.IGNORECASE,
+)
+
+
+def _as_name(words: str, text: str) -> bool:
+    """Whether ``text`` writes ``words`` with a capital, as a name, somewhere."""
+    found = re.finditer(rf"\b{re.escape(words.strip())}\b", text, re.IGNORECASE)
+    return any(m.group(0)[0].isupper() for m in found)
 
 
 def _alike(a: str, b: str) -> bool:

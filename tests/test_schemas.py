@@ -391,6 +391,34 @@ def test_a_place_the_text_never_names_is_dropped() -> None:
 
 
 @pytest.mark.parametrize(
+    ("admin1", "text", "kept"),
+    [
+        ("Northwestern", "Troops took the key northwestern town of Khan Sheikhoun.", False),
+        ("North-West", "Troops took a north-west town, Khan Sheikhoun.", False),
+        ("Southern region", "Troops took Khan Sheikhoun in the southern region.", False),
+        # Named as a region, with a capital: a province.
+        ("Northern", "Troops took Khan Sheikhoun in the Northern Region.", True),
+        ("North West", "Gunmen took Khan Sheikhoun, North West.", True),
+        # Not a direction: kept whether or not the text names it.
+        ("Idlib", "Troops took the key northwestern town of Khan Sheikhoun.", True),
+    ],
+)
+def test_a_direction_written_as_a_plain_word_is_no_province(
+    admin1: str, text: str, kept: bool
+) -> None:
+    from llm_extract.chunking import settle
+
+    record = load_schema("conflict_events").record
+    data = conflict_answer(evidence=[1])["records"][0]
+    data["location"] = {"place": "Khan Sheikhoun", "admin1": admin1, "country": "Syria"}
+    with extraction_context(ExtractionContext(Document.from_text(text), SEED_PUBLISHED)):
+        coded = record.model_validate(data)
+    (settled,) = settle([coded], text)
+    assert settled.location.admin1 == (admin1 if kept else None)
+    assert settled.location.place == "Khan Sheikhoun"
+
+
+@pytest.mark.parametrize(
     ("actor2", "source", "text", "kept"),
     [
         # The record's source, and a monitor: it told of the strike, it was not hit.
