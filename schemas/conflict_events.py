@@ -528,7 +528,7 @@ class ConflictEvent(EventRecord):
           example. (Every place it gave on 101 tuning notes is named in the note.)
         * A direction the text writes only as a plain word is no province: "the key
           northwestern town of Khan Sheikhoun" gave admin1 "Northwestern". Regions named by a
-          direction ("Northern Region", "Nord-Ouest") are written with a capital in a text.
+          direction ("Northern Region", "North West") are written with a capital in a text.
         """
         record = self
         if self.actor2 and _reports_only(self.actor2.name, self.source, text):

@@ -79,10 +79,11 @@ class PrefixSlots:
         prefix = messages[:-1]
         if last is not None and prefix[: len(last)] == last:
             return
-        if restore(self.url, self._name(prefix)):
+        name = self._name(prefix)
+        if restore(self.url, name):
             return
         if self._write(prefix, body):
-            restore(self.url, self._name(prefix))
+            restore(self.url, name)
         else:
             self._last = None
 
@@ -103,7 +104,7 @@ class PrefixSlots:
         steps = [k for k in range(1, len(prefix)) if k == 1 or _role(prefix[k - 1]) == "assistant"]
         steps.append(len(prefix))
         start = 0
-        for i in range(len(steps) - 1, -1, -1):
+        for i in range(len(steps) - 2, -1, -1):  # the prefix itself has none: before() tried
             if restore(self.url, self._name(prefix[: steps[i]])):
                 start = i + 1
                 break
