@@ -249,6 +249,22 @@ CUES: tuple[Cue, ...] = (
         unless=r"\bclash\w*|\bfight\w*|\bfought\b|\bbattle\w*|\bexchange\w* of fire\b",
     ),
     _cue(
+        "ied",
+        r"\b(?:car|truck|roadside|parcel|pipe|home-?made|improvised|time)\s+bombs?\b"
+        r"|\bbombs?\s+(?:was\s+|were\s+)?(?:planted|hidden|placed|left|exploded|went\s+off"
+        r"|detonated)\b|\bexplosive\s+devices?\b|\bieds?\b|\b(?:land\s*)mines?\b"
+        r"|\b(?:blast|explosion)s?\b",
+        {"Air/drone strike", "Armed clash", "Attack"},
+        'a bomb, mine or explosive device that is planted or set off is "Explosions/Remote '
+        'violence: remote explosive/landmine/ied", even when people are killed; who set it off '
+        "is actor1 (unknown: Unidentified Armed Group), not the police looking for them.",
+        # The blast of a shell, rocket, grenade or aircraft's bomb has its own code; a suicide
+        # bomber too.
+        unless=r"\bair\s*strikes?\b|\bairstrikes?\b|\bdrones?\b|\baircraft\b|\bwarplanes?\b"
+        r"|\bjets?\b|\bhelicopters?\b|\bshell\w*|\bmortars?\b|\brockets?\b|\bartillery\b"
+        r"|\bmissiles?\b|\bgrenades?\b|\bsuicide\b|\bexplosions?\b[^.]{0,40}\binvolving\b",
+    ),
+    _cue(
         "grenade",
         r"\bgrenades?\b",
         {
@@ -389,6 +405,29 @@ _CROWDS = {"Protesters", "Rioters"}
 _CROWD_TYPES = {"Protests", "Riots"}
 
 
+#: "<actor> was attacked / were shot dead / had been abducted": said of whom it was done to.
+_SUFFERED = (
+    r"\s+(?:was|were|has\s+been|have\s+been|had\s+been|got)\s+(?:\w+\s+){0,2}?"
+    r"(?:attacked|killed|shot|beaten|stabbed|abducted|kidnapped|injured|wounded|hacked|lynched"
+    r"|murdered|assaulted|ambushed|targeted|hit)\b"
+)
+
+
+def _victim_as_actor1(event: ConflictEvent) -> str | None:
+    """actor1's name, in the cited sentences, as the one something was done to."""
+    if not event.actor1 or event.event_type in _CROWD_TYPES:
+        return None  # a protest's or riot's actor1 is the crowd, even when police beat it
+    name = event.actor1.name
+    quotes = " ".join(ev.quote for ev in event.evidence)
+    if re.search(re.escape(name) + _SUFFERED, quotes, re.IGNORECASE) is None:
+        return None
+    return (
+        f'actor1 is "{name}", but the text says it was done to them: actor1 is who did it '
+        '(the one named after "by"; "Unidentified Armed Group" if the text does not say), '
+        f'and "{name}" is actor2.'
+    )
+
+
 def _codebook_problem(event: ConflictEvent) -> str | None:
     """A code that the record's own actors or counts contradict (a follow-up, in the codes the
     prompt uses; as a validation error its re-ask made the model drop the record)."""
@@ -417,7 +456,7 @@ def _codebook_problem(event: ConflictEvent) -> str | None:
             'the code "Protests: peaceful" cannot have fatalities: forces killing protesters is '
             '"Protests: excessive force"; a crowd that fought is "Riots: violent demonstration".'
         )
-    return None
+    return _victim_as_actor1(event)
 
 
 class ConflictEvent(EventRecord):

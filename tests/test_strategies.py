@@ -486,6 +486,35 @@ def test_codebook_checks_on_looting_deaths_and_crowd_attackers(
 
 
 @pytest.mark.parametrize(
+    ("code", "text", "says"),
+    [
+        ("Violence against civilians: attack",
+         "On 2 May 2020, a village chief was attacked and beaten to death by a crowd in Tamale.",
+         '"village chief" is actor2'),
+        ("Battles: armed clash",
+         "On 2 May 2020, the Village Chief had been ambushed by gunmen near Tamale.",
+         '"village chief" is actor2'),
+        # Did it, in the active voice.
+        ("Violence against civilians: attack",
+         "On 2 May 2020, a village chief and his men attacked a trader in Tamale.", None),
+        # A protest's actor1 is the crowd, even when police beat it.
+        ("Protests: excessive force",
+         "On 2 May 2020, a village chief was beaten by police at a protest in Tamale.", None),
+    ],
+)  # fmt: skip
+def test_a_victim_named_as_actor1_is_a_codebook_problem(
+    code: str, text: str, says: str | None
+) -> None:
+    schema = load_schema("conflict_events")
+    data = answer(code, "On 2 May 2020", "Tamale", "village chief", None, [1])
+    with extraction_context(ExtractionContext(Document.from_text(text), None)):
+        record = schema.record.model_validate(data["records"][0])
+    (check,) = schema.codebook_checks
+    problem = check(record)
+    assert problem is None if says is None else says in (problem or "")
+
+
+@pytest.mark.parametrize(
     ("cue", "text", "words"),
     [
         ("looting", "Two trucks of a company were set on fire by armed men. No people were "
@@ -506,6 +535,15 @@ def test_codebook_checks_on_looting_deaths_and_crowd_attackers(
         ("movement", "Movement of forces: Turkish troops entered Idleb.", "Movement of forces"),
         ("movement", "Reinforcements arrived and clashes resumed near Marib.", None),
         ("movement", "A Turkish military convoy crossed the border into Idlib.", None),
+        ("ied", "Police were searching for the man behind a Friday blast at a bakery in Lyon.",
+         "blast"),
+        ("ied", "An IED planted by BLA hit their vehicle in Buleda.", "IED"),
+        ("ied", "A roadside bomb went off under a police van near Quetta.", "roadside bomb"),
+        ("ied", "Army shelling caused an explosion at a depot near Jilib.", None),  # the shell's
+        ("ied", "An air strike blast destroyed a school in Idlib.", None),  # the aircraft's
+        ("ied", "A suicide bomber blew himself up; the blast killed four in Kabul.", None),
+        ("ied", "The SMM counted 4 explosions involving unknown weapons near Madagis.", None),
+        ("ied", "Gold mine workers protested over unpaid wages in Obuasi.", None),
     ],
 )  # fmt: skip
 def test_cue_words(cue: str, text: str, words: str | None) -> None:
@@ -551,6 +589,18 @@ def test_reinforcements_bring_the_movement_example(
     beni = next(i for i, c in enumerate(contents) if "reinforcements" in c and "Beni" in c)
     assert '"Strategic developments: change to group/activity"' in contents[beni + 1]
     assert '"reinforcements": forces sent, moved or reinforced' in contents[-1]
+
+
+def test_a_bomb_brings_the_landmine_example(fake: FakeServer, fake_backend: FakeBackend) -> None:
+    text = "On 8 May 2020, a roadside bomb hit an army vehicle in Mocoa, killing 2 soldiers."
+    code = "Explosions/Remote violence: remote explosive/landmine/ied"
+    fake.enqueue(answer(code, "On 8 May 2020", "Mocoa", "Unidentified Armed Group", None, [1]))
+    (record,) = make(fake_backend).extract(text, published="2020-05-09").records
+    assert record.sub_event_type == "Remote explosive/landmine/IED"
+    contents = [m["content"] for m in fake.requests[0]["messages"]]
+    tame = next(i for i, c in enumerate(contents) if "ELN rebels" in c and "Tame" in c)
+    assert '"name": "ELN"' in contents[tame + 1]  # a named group that laid it is actor1
+    assert '"roadside bomb": a bomb, mine or explosive device' in contents[-1]
 
 
 def test_fire_across_a_frontline_brings_the_monitor_example(
