@@ -334,6 +334,14 @@ class Actor(BaseModel):
         "teachers (empty list if none).",
     )
 
+    @field_validator("associated", mode="before")
+    @classmethod
+    def _no_placeholders(cls, value: Any) -> Any:
+        # ["None"], ["Unknown"]: the small model's way of saying nobody, not an actor.
+        if isinstance(value, list):
+            return [v for v in value if not (isinstance(v, str) and _NOBODY.fullmatch(v.strip()))]
+        return value
+
     @field_validator("name", mode="before")
     @classmethod
     def _unknown_is_generic(cls, value: Any) -> Any:
@@ -360,8 +368,13 @@ class Actor(BaseModel):
 _NAMED_BY_CATEGORY = frozenset({"Civilians", "Protesters", "Rioters"})
 
 
+_NOBODY = re.compile(
+    r"none|null|n/?a|unknown|unidentified|not\s+(?:specified|stated|known)|-*", re.IGNORECASE
+)
 _WHO = r"(?:group|gunm[ae]n|men|attackers?|assailants?|persons?|individuals?|militants?|people)"
 _UNKNOWN_ACTOR = re.compile(
+    # "Unknown: Unidentified Armed Group": the model labelled the generic name (seen once).
+    rf"(?:(?:unknown|unidentified)\s*:\s*)?"
     rf"(?:an?\s+)?(?:(?:unknown|unidentified)(?:\s+(?:armed|masked))?(?:\s+{_WHO})?"
     rf"|(?:armed|masked)\s+{_WHO}|gunm[ae]n|assailants?|attackers?)",
     re.IGNORECASE,

@@ -281,6 +281,16 @@ def test_fatalities_drop_the_injured_the_model_added() -> None:
         assert record.model_validate({**data, "fatalities": [2]}).fatalities == 2
 
 
+def test_placeholder_associated_actors_are_dropped() -> None:
+    actor = sys.modules[load_schema("conflict_events").record.__module__].Actor
+    made = actor(name="Protesters", category="Protesters", associated=["None", "Teachers", "n/a"])
+    assert made.associated == ["Teachers"]
+    assert (
+        actor(name="Police Forces", category="State forces", associated=["Unknown"]).associated
+        == []
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -292,6 +302,8 @@ def test_fatalities_drop_the_injured_the_model_added() -> None:
         ("Armed individuals", "Unidentified Armed Group"),
         ("Gunmen", "Unidentified Armed Group"),
         ("Five persons", "Five persons"),  # not said to be armed
+        ("Unknown: Unidentified Armed Group", "Unidentified Armed Group"),  # a labelled name
+        ("Unknown: Taliban", "Unknown: Taliban"),  # a labelled named group: kept as written
     ],
 )
 def test_unknown_actors_get_acleds_generic_name(name: str, expected: str) -> None:
