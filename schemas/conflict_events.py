@@ -348,6 +348,8 @@ class Actor(BaseModel):
         # "Unknown", "unidentified gunmen": ACLED's generic name, so it compares and groups.
         if isinstance(value, str) and _UNKNOWN_ACTOR.fullmatch(value.strip()):
             return "Unidentified Armed Group"
+        if isinstance(value, str) and (known := _BY_ACRONYM.fullmatch(value.strip())):
+            return _ACRONYMS[known.group(1).upper().replace("'", "")]
         return value
 
     @model_validator(mode="after")
@@ -368,6 +370,20 @@ class Actor(BaseModel):
 _NAMED_BY_CATEGORY = frozenset({"Civilians", "Protesters", "Rioters"})
 
 
+#: Groups that news text names by an acronym the codebook's own name does not contain (ACLED
+#: writes "Islamic State", "Hayat Tahrir al-Sham"; "IS militants" shares no word with them).
+_ACRONYMS = {
+    "IS": "Islamic State",
+    "ISIS": "Islamic State",
+    "ISIL": "Islamic State",
+    "DAESH": "Islamic State",
+    "HTS": "Hayat Tahrir al-Sham",
+}
+# Case-sensitive: "IS" is the group, "is" a verb.
+_BY_ACRONYM = re.compile(
+    r"(?:the\s+)?(IS|ISIS|ISIL|Daesh|DAESH|Da'esh|HTS)(?:\s+(?:militants?|fighters?|group|"
+    r"terrorists?|jihadists?|insurgents?|members?|cells?|gunmen|elements))?"
+)
 _NOBODY = re.compile(
     r"none|null|n/?a|unknown|unidentified|not\s+(?:specified|stated|known)|-*", re.IGNORECASE
 )

@@ -304,6 +304,11 @@ def test_placeholder_associated_actors_are_dropped() -> None:
         ("Five persons", "Five persons"),  # not said to be armed
         ("Unknown: Unidentified Armed Group", "Unidentified Armed Group"),  # a labelled name
         ("Unknown: Taliban", "Unknown: Taliban"),  # a labelled named group: kept as written
+        ("IS militants", "Islamic State"),  # an acronym the codebook's name lacks
+        ("Daesh", "Islamic State"),
+        ("HTS fighters", "Hayat Tahrir al-Sham"),
+        ("ISWAP", "ISWAP"),  # not in the table: kept
+        ("Is", "Is"),  # not the acronym
     ],
 )
 def test_unknown_actors_get_acleds_generic_name(name: str, expected: str) -> None:
