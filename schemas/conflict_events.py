@@ -349,7 +349,7 @@ class Actor(BaseModel):
         if isinstance(value, str) and _UNKNOWN_ACTOR.fullmatch(value.strip()):
             return "Unidentified Armed Group"
         if isinstance(value, str) and (known := _BY_ACRONYM.fullmatch(value.strip())):
-            return _ACRONYMS[known.group(1).upper().replace("'", "")]
+            return _ACRONYMS[known.group(1)]
         return value
 
     @model_validator(mode="after")
@@ -372,16 +372,13 @@ _NAMED_BY_CATEGORY = frozenset({"Civilians", "Protesters", "Rioters"})
 
 #: Groups that news text names by an acronym the codebook's own name does not contain (ACLED
 #: writes "Islamic State", "Hayat Tahrir al-Sham"; "IS militants" shares no word with them).
+#: Keys are spellings as written: matched case-sensitively ("IS" is the group, "is" a verb).
 _ACRONYMS = {
-    "IS": "Islamic State",
-    "ISIS": "Islamic State",
-    "ISIL": "Islamic State",
-    "DAESH": "Islamic State",
+    **dict.fromkeys(("IS", "ISIS", "ISIL", "Daesh", "DAESH", "Da'esh"), "Islamic State"),
     "HTS": "Hayat Tahrir al-Sham",
 }
-# Case-sensitive: "IS" is the group, "is" a verb.
 _BY_ACRONYM = re.compile(
-    r"(?:the\s+)?(IS|ISIS|ISIL|Daesh|DAESH|Da'esh|HTS)(?:\s+(?:militants?|fighters?|group|"
+    rf"(?:the\s+)?({'|'.join(map(re.escape, _ACRONYMS))})(?:\s+(?:militants?|fighters?|group|"
     r"terrorists?|jihadists?|insurgents?|members?|cells?|gunmen|elements))?"
 )
 _NOBODY = re.compile(
