@@ -281,6 +281,30 @@ def test_fatalities_drop_the_injured_the_model_added() -> None:
         assert record.model_validate({**data, "fatalities": [2]}).fatalities == 2
 
 
+def test_a_peaceful_protest_has_no_second_actor() -> None:
+    record = load_schema("conflict_events").record
+    text = "On 6 May 2019, journalists protested in Multan against the arrest of an editor."
+    data = {
+        "sub_event_type": "Protests: peaceful",
+        "event_date": "On 6 May 2019",
+        "location": {"place": "Multan", "admin1": None, "country": "Pakistan"},
+        "actor1": {"name": "Protesters", "category": "Protesters", "associated": ["Journalists"]},
+        "actor2": {"name": "Editor", "category": "Civilians", "associated": []},
+        "fatalities": [],
+        "source": None,
+        "summary": "Journalists protested in Multan.",
+        "evidence": [1],
+    }
+    with extraction_context(ExtractionContext(Document.from_text(text), SEED_PUBLISHED)):
+        assert record.model_validate(data).actor2 is None
+        # Police who step in make it a protest with intervention, which keeps them.
+        police = {"name": "Police Forces", "category": "State forces", "associated": []}
+        kept = record.model_validate(
+            {**data, "sub_event_type": "Protests: with intervention", "actor2": police}
+        )
+        assert kept.actor2 is not None and kept.actor2.name == "Police Forces"
+
+
 def test_placeholder_associated_actors_are_dropped() -> None:
     actor = sys.modules[load_schema("conflict_events").record.__module__].Actor
     made = actor(name="Protesters", category="Protesters", associated=["None", "Teachers", "n/a"])
@@ -314,6 +338,54 @@ def test_placeholder_associated_actors_are_dropped() -> None:
 def test_unknown_actors_get_acleds_generic_name(name: str, expected: str) -> None:
     actor = sys.modules[load_schema("conflict_events").record.__module__].Actor
     assert actor(name=name, category="Political militia", associated=[]).name == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "category", "expected"),
+    [
+        ("Turkish forces", "State forces", ("Military Forces of Turkey", "State forces")),
+        ("the Afghan army", "State forces", ("Military Forces of Afghanistan", "State forces")),
+        ("ANDSF", "State forces", ("Military Forces of Afghanistan", "State forces")),
+        ("Pakistani police", "State forces", ("Police Forces of Pakistan", "State forces")),
+        ("US troops", "External/other forces",
+         ("Military Forces of the United States", "State forces")),
+        # ACLED's names for the sides in Yemen, whatever category the model chose.
+        ("Pro-Houthi forces", "Rebel group",
+         ("Military Forces of Yemen (2016-) Supreme Political Council", "State forces")),
+        ("Saudi-led coalition", "State forces",
+         ("Operation Restoring Hope", "External/other forces")),
+        # Not a nationality's forces: kept as written.
+        ("Military Forces", "State forces", ("Military Forces", "State forces")),
+        ("Kurdish fighters", "Rebel group", ("Kurdish fighters", "Rebel group")),
+        ("Congolese army", "State forces", ("Congolese army", "State forces")),  # two Congos
+        ("Syrian civilians", "Civilians", ("Civilians", "Civilians")),
+    ],
+)  # fmt: skip
+def test_state_forces_get_acleds_name(name: str, category: str, expected: tuple[str, str]) -> None:
+    actor = sys.modules[load_schema("conflict_events").record.__module__].Actor
+    made = actor(name=name, category=category, associated=[])
+    assert (made.name, made.category) == expected
+
+
+def test_forces_of_two_states_are_not_one_actor() -> None:
+    record = load_schema("conflict_events").record
+    base = {
+        "sub_event_type": "Explosions/Remote violence: shelling/artillery/missile attack",
+        "event_date": "on Sunday",
+        "location": {"place": "Idlib", "admin1": None, "country": "Syria"},
+        "actor2": None,
+        "fatalities": [],
+        "source": None,
+        "summary": "Shells hit Idlib.",
+        "evidence": [{"quote": "x", "start": 0, "end": 1}],
+    }
+
+    def by(name: str) -> Any:
+        actor1 = {"name": name, "category": "State forces", "associated": []}
+        return record.model_validate({**base, "actor1": actor1})
+
+    assert by("Syrian army").same_event(by("Syrian regime forces"))  # type: ignore[attr-defined]
+    assert not by("Syrian army").same_event(by("Turkish army"))  # type: ignore[attr-defined]
 
 
 def test_an_undated_record_takes_the_day_from_the_sentence_after_its_evidence() -> None:

@@ -446,6 +446,13 @@ def test_a_missing_date_is_read_from_the_cited_sentences_and_the_next_one(
         ("A landmine exploded near Opytne; the SMM heard explosions involving a mine.",
          "Explosions/Remote violence: remote explosive/landmine/ied", None),
         ("Soldiers exchanged fire with rebels near Balcad.", "Battles: armed clash", None),
+        # A crowd's violence is a riot even where police stepped in; police alone intervene.
+        ("Marchers fought a brawl with police in Tamale; four were arrested.",
+         "Protests: with intervention", '"Riots: violent demonstration"'),
+        ("Police dispersed the march in Tamale and arrested four marchers.",
+         "Protests: peaceful", '"Protests: with intervention"'),
+        ("Police dispersed the march in Tamale and arrested four marchers.",
+         "Protests: with intervention", None),
     ],
 )  # fmt: skip
 def test_exchange_of_fire_and_observed_explosions_cues(
@@ -544,6 +551,17 @@ def test_a_victim_named_as_actor1_is_a_codebook_problem(
         ("ied", "A suicide bomber blew himself up; the blast killed four in Kabul.", None),
         ("ied", "The SMM counted 4 explosions involving unknown weapons near Madagis.", None),
         ("ied", "Gold mine workers protested over unpaid wages in Obuasi.", None),
+        ("intervention", "Nurses marched in Tamale. Police dispersed the march.", "dispersed"),
+        ("intervention", "Traders protested in Kumasi; police arrested 12 of the protesters.",
+         "arrested 12 of the protesters"),
+        ("intervention", "About 30 people, including a journalist, were detained by police.",
+         "people, including a journalist, were detained"),
+        ("intervention", "Police fired tear gas at students in Accra.", "tear gas"),
+        ("intervention", "The police intervened with rubber bullets.", "intervened"),
+        ("intervention", "Prisoners rioted; special forces intervened.", None),  # a riot
+        # A protest against an arrest is not an arrest of the protest.
+        ("intervention", "Journalists protested in Lahore against the arrest of an editor.",
+         None),
     ],
 )  # fmt: skip
 def test_cue_words(cue: str, text: str, words: str | None) -> None:

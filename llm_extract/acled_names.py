@@ -1,0 +1,99 @@
+"""ACLED's names for state forces that news text names by nationality or by an acronym.
+
+News writes "Turkish forces", "Afghan troops", "ANDSF" or "pro-Houthi forces"; ACLED's actor
+list writes "Military Forces of Turkey (2016-)", "Military Forces of Afghanistan (2014-)",
+"Military Forces of Yemen (2016-) Supreme Political Council". The name a record carries is what
+a coder filters and groups on, so the conflict schema maps the first to the second. The years
+in ACLED's names (a government's term) are left out: the text does not say them.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Demonym -> ACLED's country name, for the countries with the most political violence and
+#: protest in ACLED's data. A demonym shared by two countries ("Congolese") is left out.
+COUNTRY_OF: dict[str, str] = {
+    "Afghan": "Afghanistan", "Algerian": "Algeria", "American": "United States",
+    "Armenian": "Armenia", "Azerbaijani": "Azerbaijan", "Bahraini": "Bahrain",
+    "Bangladeshi": "Bangladesh", "Belarusian": "Belarus", "Beninese": "Benin",
+    "Brazilian": "Brazil", "British": "United Kingdom", "Burkinabe": "Burkina Faso",
+    "Burmese": "Myanmar", "Burundian": "Burundi", "Cameroonian": "Cameroon",
+    "Chadian": "Chad", "Chilean": "Chile", "Chinese": "China", "Colombian": "Colombia",
+    "Egyptian": "Egypt", "Emirati": "United Arab Emirates", "Eritrean": "Eritrea",
+    "Ethiopian": "Ethiopia", "French": "France", "Georgian": "Georgia", "Ghanaian": "Ghana",
+    "Guinean": "Guinea", "Indian": "India", "Indonesian": "Indonesia", "Iranian": "Iran",
+    "Iraqi": "Iraq", "Israeli": "Israel", "Jordanian": "Jordan", "Kenyan": "Kenya",
+    "Lebanese": "Lebanon", "Libyan": "Libya", "Malian": "Mali", "Mexican": "Mexico",
+    "Moroccan": "Morocco", "Mozambican": "Mozambique", "Nepalese": "Nepal", "Nepali": "Nepal",
+    "Nigerian": "Nigeria", "Nigerien": "Niger", "Pakistani": "Pakistan",
+    "Palestinian": "Palestine", "Peruvian": "Peru", "Philippine": "Philippines",
+    "Filipino": "Philippines", "Russian": "Russia", "Rwandan": "Rwanda", "Saudi": "Saudi Arabia",
+    "Senegalese": "Senegal", "Somali": "Somalia", "South African": "South Africa",
+    "South Sudanese": "South Sudan", "Sudanese": "Sudan", "Syrian": "Syria",
+    "Tajik": "Tajikistan", "Tanzanian": "Tanzania", "Thai": "Thailand", "Tunisian": "Tunisia",
+    "Turkish": "Turkey", "Ugandan": "Uganda", "Ukrainian": "Ukraine", "US": "United States",
+    "U.S.": "United States", "Venezuelan": "Venezuela", "Yemeni": "Yemen",
+    "Zimbabwean": "Zimbabwe",
+}  # fmt: skip
+
+#: Countries whose ACLED name has "the" after "Forces of".
+_WITH_THE = frozenset({"United States", "United Kingdom", "United Arab Emirates", "Philippines"})
+
+#: Forces whose ACLED name the text's words do not contain, by the names news gives them.
+_ALIASES: dict[str, str] = {
+    **dict.fromkeys(
+        ("ANDSF", "ANSF", "ANA", "Afghan National Army", "Afghan National Defense and Security "
+         "Forces", "Afghan National Security Forces"),
+        "Military Forces of Afghanistan",
+    ),
+    **dict.fromkeys(("IDF", "Israel Defense Forces"), "Military Forces of Israel"),
+    **dict.fromkeys(("SAA", "Syrian Arab Army", "Syrian regime", "Assad forces"),
+                    "Military Forces of Syria"),
+    "FARDC": "Military Forces of the Democratic Republic of Congo",
+    # ACLED codes the Houthi movement's forces as Yemen's 2016- state forces, and the Hadi
+    # government's as its 2012- forces; "Operation Restoring Hope" is the Saudi-led coalition.
+    **dict.fromkeys(
+        ("Houthis", "Houthi", "Houthi forces", "Houthi rebels", "Houthi fighters",
+         "pro-Houthi forces", "pro-Houthi fighters", "Ansar Allah", "Ansarallah"),
+        "Military Forces of Yemen (2016-) Supreme Political Council",
+    ),
+    **dict.fromkeys(("pro-Hadi forces", "pro-Hadi fighters", "Hadi forces"),
+                    "Military Forces of Yemen (2012-)"),
+    **dict.fromkeys(("Saudi-led coalition", "Saudi-led coalition forces", "Arab coalition",
+                     "coalition warplanes", "Saudi-led coalition warplanes"),
+                    "Operation Restoring Hope"),
+}  # fmt: skip
+_BY_ALIAS = {name.casefold(): acled for name, acled in _ALIASES.items()}
+
+_FORCES = re.compile(
+    rf"(?:the\s+)?(?P<who>{'|'.join(sorted(map(re.escape, COUNTRY_OF), key=len, reverse=True))})"
+    r"\s+(?:(?:national|government|state|regime|armed|security|military|special)\s+){0,2}"
+    r"(?:(?P<police>police(?:\s+(?:forces|officers))?|policemen)"
+    r"|forces|army|troops|military|soldiers|security\s+forces)",
+    re.IGNORECASE,
+)
+
+
+#: ACLED's category for the forces of another state's coalition (not a state's own forces).
+EXTERNAL = frozenset({"Operation Restoring Hope"})
+
+
+def state_forces_name(name: str) -> str | None:
+    """ACLED's name for state forces written ``name`` in a text, or None when it is not one.
+
+    "Turkish forces" -> "Military Forces of Turkey"; "Pakistani police" -> "Police Forces of
+    Pakistan"; "ANDSF" -> "Military Forces of Afghanistan". A name in :data:`EXTERNAL` is a
+    foreign coalition's ("External/other forces" in ACLED), any other one a state's own.
+    """
+    name = name.strip()
+    if known := _BY_ALIAS.get(re.sub(r"^the\s+", "", name, flags=re.IGNORECASE).casefold()):
+        return known
+    found = _FORCES.fullmatch(name)
+    if found is None:
+        return None
+    who = found.group("who")
+    country = next(c for d, c in COUNTRY_OF.items() if d.casefold() == who.casefold())
+    if country in _WITH_THE:
+        country = f"the {country}"
+    return f"{'Police' if found.group('police') else 'Military'} Forces of {country}"
