@@ -1,4 +1,5 @@
-"""ACLED's names for state forces that news text names by nationality or by an acronym.
+"""ACLED's names for what news text names otherwise: state forces named by nationality or by an
+acronym, and a site named where ACLED codes the town it is in.
 
 News writes "Turkish forces", "Afghan troops", "ANDSF" or "pro-Houthi forces"; ACLED's actor
 list writes "Military Forces of Turkey (2016-)", "Military Forces of Afghanistan (2014-)",
@@ -97,3 +98,56 @@ def state_forces_name(name: str) -> str | None:
     if country in _WITH_THE:
         country = f"the {country}"
     return f"{'Police' if found.group('police') else 'Military'} Forces of {country}"
+
+
+# A site inside a populated place, as ACLED notes write it: "al Sheikhi area on the outskirts of
+# Abu Saida", "As Sirrah area of Lawdar district", "Al-Ashrafieh neighbourhood in Afrin city".
+# ACLED codes the place it is in (on 16 such phrases in development notes: every "area of" /
+# "on the outskirts of" and "neighbourhood of/in" went to the larger place; villages went either
+# way, and "X area in <province>" stayed X, so neither is changed).
+_PLACE = r"(?:(?:al|as|ad|an|el)[ -])?[A-Z][\w'-]*(?:[ -][A-Z][\w'-]*){0,3}"
+_AREA = r"areas?|neighbou?rhoods?|quarters?"
+_WITHIN = {
+    "area": r"of|on\s+the\s+outskirts\s+of",
+    "neighbourhood": r"of|in",
+}
+
+
+def populated_place(place: str, text: str) -> str | None:
+    """The town ``text`` says the site ``place`` is part of, or None when it says none.
+
+    "al Sheikhi area" in "... in al Sheikhi area on the outskirts of Abu Saida in Diyala" ->
+    "Abu Saida". ``place`` may carry the site word or not ("Tilak Nagar" for "Tilak Nagar area
+    of Chembur suburb").
+    """
+    core = re.sub(rf"\s+(?:{_AREA})$", "", place.strip(), flags=re.IGNORECASE)
+    if not core:
+        return None
+    for kind, within in _WITHIN.items():
+        site = r"areas?" if kind == "area" else r"neighbou?rhoods?|quarters?"
+        # The site and its link in any case; the town as a name, with capitals.
+        found = re.search(
+            rf"(?<![\w-])(?i:{re.escape(core)}\s+(?:{site})\s*,?\s+(?:{within})\s+(?:the\s+)?)"
+            rf"(?P<town>{_PLACE})",
+            text,
+        )
+        if found:
+            return found.group("town")
+    return None
+
+
+# The OSCE Special Monitoring Mission's daily counts along the Donbas contact line (2014-2022),
+# a large share of ACLED's Ukraine data: fire "in both directions of the frontline" is an armed
+# clash between the two sides of that line, which ACLED names so.
+_SMM = re.compile(r"\bOSCE\b|\bSMM\b|Special\s+Monitoring\s+Mission", re.IGNORECASE)
+_BOTH_WAYS = re.compile(
+    r"\bboth\s+directions\s+of\s+the\s+(?:frontline|front\s+line|contact\s+line)\b", re.IGNORECASE
+)
+DONBAS_SIDES = ("Military Forces of Ukraine", "NAF: United Armed Forces of Novorossiya")
+
+
+def frontline_sides(text: str) -> tuple[str, str] | None:
+    """ACLED's two sides for an OSCE SMM count of fire across the Donbas contact line, or None."""
+    if _SMM.search(text) and _BOTH_WAYS.search(text):
+        return DONBAS_SIDES
+    return None

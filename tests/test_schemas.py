@@ -480,6 +480,66 @@ def test_a_place_the_text_never_names_is_dropped() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "actor1", "expected"),
+    [
+        ("On 2 May 2019, the OSCE SMM observed 19 projectiles in both directions of the "
+         "frontline near Zaitseve.", "Unidentified Armed Group",
+         ("Military Forces of Ukraine", "NAF: United Armed Forces of Novorossiya")),
+        # A side the model named stays; no front line named, no sides added.
+        ("On 2 May 2019, the OSCE SMM observed 19 projectiles in both directions of the "
+         "frontline near Zaitseve.", "Azov Battalion",
+         ("Azov Battalion", "Unidentified Armed Group")),
+        ("On 2 May 2019, the OSCE SMM observed 19 projectiles near Zaitseve.",
+         "Unidentified Armed Group", ("Unidentified Armed Group", "Unidentified Armed Group")),
+    ],
+)  # fmt: skip
+def test_fire_across_the_donbas_front_line_has_acleds_two_sides(
+    text: str, actor1: str, expected: tuple[str, str]
+) -> None:
+    from llm_extract.chunking import settle
+
+    record = load_schema("conflict_events").record
+    data = conflict_answer(evidence=[1])["records"][0]
+    data.update(
+        sub_event_type="Battles: armed clash",
+        event_date="On 2 May 2019",
+        location={"place": "Zaitseve", "admin1": None, "country": "Ukraine"},
+        actor1={"name": actor1, "category": "Political militia", "associated": []},
+        actor2={"name": "Unidentified Armed Group", "category": "Political militia",
+                "associated": []},
+        source="OSCE SMM",
+    )  # fmt: skip
+    with extraction_context(ExtractionContext(Document.from_text(text), SEED_PUBLISHED)):
+        coded = record.model_validate(data)
+    (settled,) = settle([coded], text)
+    assert (settled.actor1.name, settled.actor2.name) == expected
+
+
+@pytest.mark.parametrize(
+    ("place", "text", "expected"),
+    [
+        ("al Sheikhi area", "Gunmen shot a policeman in al Sheikhi area on the outskirts of Abu "
+         "Saida in Diyala province.", "Abu Saida"),
+        ("As Sirrah", "Tribesmen clashed in As Sirrah area of Lawdar district (Abyan).", "Lawdar"),
+        ("Alsancak", "Workers marched in Alsancak neighborhood of Izmir town.", "Izmir"),
+        # An area in a province, a village of a district: ACLED codes either way; kept.
+        ("Humaymeh", "A landmine went off in the Humaymeh area in Homs.", "Humaymeh"),
+        ("Bala Dasht", "A drone strike hit Bala Dasht village of Kajran district.", "Bala Dasht"),
+    ],
+)  # fmt: skip
+def test_a_site_in_a_town_is_coded_as_the_town(place: str, text: str, expected: str) -> None:
+    from llm_extract.chunking import settle
+
+    record = load_schema("conflict_events").record
+    data = conflict_answer(evidence=[1])["records"][0]
+    data["location"] = {"place": place, "admin1": None, "country": None}
+    with extraction_context(ExtractionContext(Document.from_text(text), SEED_PUBLISHED)):
+        coded = record.model_validate(data)
+    (settled,) = settle([coded], text)
+    assert settled.location.place == expected
+
+
+@pytest.mark.parametrize(
     ("admin1", "text", "kept"),
     [
         ("Northwestern", "Troops took the key northwestern town of Khan Sheikhoun.", False),

@@ -493,6 +493,26 @@ def test_codebook_checks_on_looting_deaths_and_crowd_attackers(
 
 
 @pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("On 2 May 2020, the president issued a decree that removed the army chief in Tamale.",
+         '"Strategic developments: change to group/activity"'),
+        ("On 2 May 2020, the army and the rebels signed a ceasefire in Tamale.", None),
+        ("On 2 May 2020, both sides exchanged 40 prisoners in Tamale.", None),
+    ],
+)  # fmt: skip
+def test_an_agreement_must_name_an_accord(text: str, says: str | None) -> None:
+    schema = load_schema("conflict_events")
+    code = "Strategic developments: agreement"
+    data = answer(code, "On 2 May 2020", "Tamale", "Government", None, [1])
+    with extraction_context(ExtractionContext(Document.from_text(text), None)):
+        record = schema.record.model_validate(data["records"][0])
+    (check,) = schema.codebook_checks
+    problem = check(record)
+    assert problem is None if says is None else says in (problem or "")
+
+
+@pytest.mark.parametrize(
     ("code", "text", "says"),
     [
         ("Violence against civilians: attack",
