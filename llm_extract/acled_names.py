@@ -1,5 +1,5 @@
-"""ACLED's names for what news text names otherwise: state forces named by nationality or by an
-acronym, and a site named where ACLED codes the town it is in.
+"""ACLED's names for what news text names otherwise: state forces named by nationality, groups
+named by an acronym or an armed wing, and a site named where ACLED codes the town it is in.
 
 News writes "Turkish forces", "Afghan troops", "ANDSF" or "pro-Houthi forces"; ACLED's actor
 list writes "Military Forces of Turkey (2016-)", "Military Forces of Afghanistan (2014-)",
@@ -41,31 +41,41 @@ COUNTRY_OF: dict[str, str] = {
 #: Countries whose ACLED name has "the" after "Forces of".
 _WITH_THE = frozenset({"United States", "United Kingdom", "United Arab Emirates", "Philippines"})
 
-#: Forces whose ACLED name the text's words do not contain, by the names news gives them.
-_ALIASES: dict[str, str] = {
-    **dict.fromkeys(
-        ("ANDSF", "ANSF", "ANA", "Afghan National Army", "Afghan National Defense and Security "
-         "Forces", "Afghan National Security Forces"),
-        "Military Forces of Afghanistan",
-    ),
-    **dict.fromkeys(("IDF", "Israel Defense Forces"), "Military Forces of Israel"),
-    **dict.fromkeys(("SAA", "Syrian Arab Army", "Syrian regime", "Assad forces"),
-                    "Military Forces of Syria"),
-    "FARDC": "Military Forces of the Democratic Republic of Congo",
+#: Groups whose ACLED name the text's words do not contain, by the names news gives them, with
+#: ACLED's category. Written as patterns for the whole name, case-insensitive: news adds a word
+#: for who they are ("pro-Houthi snipers").
+_MEMBERS = (
+    r"(?:\s+(?:forces|fighters|militants|militiamen|militia|rebels|gunmen|snipers|troops|group"
+    r"|movement))?"
+)
+_GROUPS: tuple[tuple[str, str, str], ...] = (
+    (r"ANDSF|ANSF|ANA|Afghan\s+National\s+(?:Army|(?:Defen[cs]e\s+and\s+)?Security\s+Forces)",
+     "Military Forces of Afghanistan", "State forces"),
+    (r"IDF|Israel\s+Defen[cs]e\s+Forces", "Military Forces of Israel", "State forces"),
+    (r"SAA|Syrian\s+Arab\s+Army|Syrian\s+regime|Assad\s+forces", "Military Forces of Syria",
+     "State forces"),
+    (r"FARDC", "Military Forces of the Democratic Republic of Congo", "State forces"),
     # ACLED codes the Houthi movement's forces as Yemen's 2016- state forces, and the Hadi
     # government's as its 2012- forces; "Operation Restoring Hope" is the Saudi-led coalition.
-    **dict.fromkeys(
-        ("Houthis", "Houthi", "Houthi forces", "Houthi rebels", "Houthi fighters",
-         "pro-Houthi forces", "pro-Houthi fighters", "Ansar Allah", "Ansarallah"),
-        "Military Forces of Yemen (2016-) Supreme Political Council",
-    ),
-    **dict.fromkeys(("pro-Hadi forces", "pro-Hadi fighters", "Hadi forces"),
-                    "Military Forces of Yemen (2012-)"),
-    **dict.fromkeys(("Saudi-led coalition", "Saudi-led coalition forces", "Arab coalition",
-                     "coalition warplanes", "Saudi-led coalition warplanes"),
-                    "Operation Restoring Hope"),
-}  # fmt: skip
-_BY_ALIAS = {name.casefold(): acled for name, acled in _ALIASES.items()}
+    (rf"(?:pro-)?Houthis?{_MEMBERS}|Ansar\s*Allah",
+     "Military Forces of Yemen (2016-) Supreme Political Council", "State forces"),
+    (rf"pro-Hadi{_MEMBERS}|Hadi\s+(?:forces|fighters|troops|loyalists)",
+     "Military Forces of Yemen (2012-)", "State forces"),
+    (r"(?:the\s+)?(?:Saudi-led\s+|Arab\s+)coalition(?:\s+(?:forces|warplanes|jets|aircraft))?",
+     "Operation Restoring Hope", "External/other forces"),
+    # Armed wings and coalitions known by another name.
+    (r"(?:Izz\s+ad-Din\s+)?al[- ]Qassam\s+Brigades?|Qassam\s+Brigades?", "Hamas Movement",
+     "Political militia"),
+    (rf"(?:SDF|Syrian\s+Democratic\s+Forces){_MEMBERS}", "QSD: Syrian Democratic Forces",
+     "Rebel group"),
+    (r"(?:DPR|LPR|Donetsk\s+People's\s+Militia|Luhansk\s+People's\s+Militia)"
+     r"(?:\s+(?:forces|fighters|militants))?", "NAF: United Armed Forces of Novorossiya",
+     "Rebel group"),
+)  # fmt: skip
+_BY_PATTERN = [
+    (re.compile(rf"(?:the\s+)?(?:{pattern})", re.IGNORECASE), name, category)
+    for pattern, name, category in _GROUPS
+]
 
 _FORCES = re.compile(
     rf"(?:the\s+)?(?P<who>{'|'.join(sorted(map(re.escape, COUNTRY_OF), key=len, reverse=True))})"
@@ -76,20 +86,17 @@ _FORCES = re.compile(
 )
 
 
-#: ACLED's category for the forces of another state's coalition (not a state's own forces).
-EXTERNAL = frozenset({"Operation Restoring Hope"})
+def acled_actor(name: str) -> tuple[str, str] | None:
+    """ACLED's name and category for the group written ``name`` in a text, or None.
 
-
-def state_forces_name(name: str) -> str | None:
-    """ACLED's name for state forces written ``name`` in a text, or None when it is not one.
-
-    "Turkish forces" -> "Military Forces of Turkey"; "Pakistani police" -> "Police Forces of
-    Pakistan"; "ANDSF" -> "Military Forces of Afghanistan". A name in :data:`EXTERNAL` is a
-    foreign coalition's ("External/other forces" in ACLED), any other one a state's own.
+    "Turkish forces" -> ("Military Forces of Turkey", "State forces"); "Pakistani police" ->
+    "Police Forces of Pakistan"; "ANDSF" -> "Military Forces of Afghanistan"; "al-Qassam
+    Brigades" -> ("Hamas Movement", "Political militia").
     """
     name = name.strip()
-    if known := _BY_ALIAS.get(re.sub(r"^the\s+", "", name, flags=re.IGNORECASE).casefold()):
-        return known
+    for pattern, acled, category in _BY_PATTERN:
+        if pattern.fullmatch(name):
+            return acled, category
     found = _FORCES.fullmatch(name)
     if found is None:
         return None
@@ -97,7 +104,8 @@ def state_forces_name(name: str) -> str | None:
     country = next(c for d, c in COUNTRY_OF.items() if d.casefold() == who.casefold())
     if country in _WITH_THE:
         country = f"the {country}"
-    return f"{'Police' if found.group('police') else 'Military'} Forces of {country}"
+    kind = "Police" if found.group("police") else "Military"
+    return f"{kind} Forces of {country}", "State forces"
 
 
 # A site inside a populated place, as ACLED notes write it: "al Sheikhi area on the outskirts of

@@ -10,10 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from rapidfuzz import fuzz
 
 from llm_extract.acled_names import (
-    EXTERNAL,
+    acled_actor,
     frontline_sides,
     populated_place,
-    state_forces_name,
 )
 from llm_extract.schema_kit import (
     Cue,
@@ -379,13 +378,12 @@ class Actor(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _acled_state_forces(self) -> Actor:
+    def _acled_name(self) -> Actor:
         # "Turkish forces", "ANDSF", "pro-Houthi forces": ACLED's name for them, so a record
         # compares and groups with ACLED's own ("Military Forces of Turkey (2016-)").
-        if self.category in _NAMED_BY_CATEGORY or (acled := state_forces_name(self.name)) is None:
+        if self.category in _NAMED_BY_CATEGORY or (acled := acled_actor(self.name)) is None:
             return self
-        self.name = acled
-        self.category = "External/other forces" if acled in EXTERNAL else "State forces"
+        self.name, self.category = acled  # type: ignore[assignment]
         return self
 
     @model_validator(mode="after")

@@ -354,6 +354,12 @@ def test_unknown_actors_get_acleds_generic_name(name: str, expected: str) -> Non
          ("Military Forces of Yemen (2016-) Supreme Political Council", "State forces")),
         ("Saudi-led coalition", "State forces",
          ("Operation Restoring Hope", "External/other forces")),
+        ("pro-Houthi snipers", "Political militia",
+         ("Military Forces of Yemen (2016-) Supreme Political Council", "State forces")),
+        ("Hadi", "Political militia", ("Hadi", "Political militia")),  # a man, not his forces
+        # Armed wings and coalitions known by another name.
+        ("Al Qassam brigades", "Rebel group", ("Hamas Movement", "Political militia")),
+        ("SDF fighters", "Rebel group", ("QSD: Syrian Democratic Forces", "Rebel group")),
         # Not a nationality's forces: kept as written.
         ("Military Forces", "State forces", ("Military Forces", "State forces")),
         ("Kurdish fighters", "Rebel group", ("Kurdish fighters", "Rebel group")),
