@@ -502,14 +502,18 @@ def test_codebook_checks_on_looting_deaths_and_crowd_attackers(
     ],
 )  # fmt: skip
 def test_an_agreement_must_name_an_accord(text: str, says: str | None) -> None:
+    problem = codebook_problem("Strategic developments: agreement", text, "Government")
+    assert problem is None if says is None else says in (problem or "")
+
+
+def codebook_problem(code: str, text: str, actor1: str) -> str | None:
+    """The conflict schema's codebook check on a one-record answer coded ``code`` for ``text``."""
     schema = load_schema("conflict_events")
-    code = "Strategic developments: agreement"
-    data = answer(code, "On 2 May 2020", "Tamale", "Government", None, [1])
+    data = answer(code, "On 2 May 2020", "Tamale", actor1, None, [1])
     with extraction_context(ExtractionContext(Document.from_text(text), None)):
         record = schema.record.model_validate(data["records"][0])
     (check,) = schema.codebook_checks
-    problem = check(record)
-    assert problem is None if says is None else says in (problem or "")
+    return check(record)  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(
@@ -532,12 +536,7 @@ def test_an_agreement_must_name_an_accord(text: str, says: str | None) -> None:
 def test_a_victim_named_as_actor1_is_a_codebook_problem(
     code: str, text: str, says: str | None
 ) -> None:
-    schema = load_schema("conflict_events")
-    data = answer(code, "On 2 May 2020", "Tamale", "village chief", None, [1])
-    with extraction_context(ExtractionContext(Document.from_text(text), None)):
-        record = schema.record.model_validate(data["records"][0])
-    (check,) = schema.codebook_checks
-    problem = check(record)
+    problem = codebook_problem(code, text, "village chief")
     assert problem is None if says is None else says in (problem or "")
 
 
