@@ -5,7 +5,8 @@ News writes "Turkish forces", "Afghan troops", "ANDSF" or "pro-Houthi forces"; A
 list writes "Military Forces of Turkey (2016-)", "Military Forces of Afghanistan (2014-)",
 "Military Forces of Yemen (2016-) Supreme Political Council". The name a record carries is what
 a coder filters and groups on, so the conflict schema maps the first to the second. The years
-in ACLED's names (a government's term) are left out: the text does not say them.
+in ACLED's names (a government's term) are left out, as the text does not say them, except
+where they tell two forces of one state apart (Yemen's).
 """
 
 from __future__ import annotations
@@ -41,6 +42,18 @@ COUNTRY_OF: dict[str, str] = {
 #: Countries whose ACLED name has "the" after "Forces of".
 _WITH_THE = frozenset({"United States", "United Kingdom", "United Arab Emirates", "Philippines"})
 
+#: Groups that news text names by an acronym ACLED's own name for them does not contain (ACLED
+#: writes "Islamic State", "Hayat Tahrir al-Sham"; "IS militants" shares no word with them).
+#: Keys are spellings as written: matched case-sensitively ("IS" is the group, "is" a verb).
+#: ACLED puts these groups in several categories: the model's category stays.
+_ACRONYMS = {
+    **dict.fromkeys(("IS", "ISIS", "ISIL", "Daesh", "DAESH", "Da'esh"), "Islamic State"),
+    "HTS": "Hayat Tahrir al-Sham",
+}
+_BY_ACRONYM = re.compile(
+    rf"(?:the\s+)?({'|'.join(map(re.escape, _ACRONYMS))})(?:\s+(?:militants?|fighters?|group|"
+    r"terrorists?|jihadists?|insurgents?|members?|cells?|gunmen|elements))?"
+)
 #: Groups whose ACLED name the text's words do not contain, by the names news gives them, with
 #: ACLED's category. Written as patterns for the whole name, case-insensitive: news adds a word
 #: for who they are ("pro-Houthi snipers").
@@ -86,14 +99,17 @@ _FORCES = re.compile(
 )
 
 
-def acled_actor(name: str) -> tuple[str, str] | None:
+def acled_actor(name: str) -> tuple[str, str | None] | None:
     """ACLED's name and category for the group written ``name`` in a text, or None.
 
     "Turkish forces" -> ("Military Forces of Turkey", "State forces"); "Pakistani police" ->
     "Police Forces of Pakistan"; "ANDSF" -> "Military Forces of Afghanistan"; "al-Qassam
-    Brigades" -> ("Hamas Movement", "Political militia").
+    Brigades" -> ("Hamas Movement", "Political militia"); "IS militants" -> ("Islamic State",
+    None): a None category leaves the one given.
     """
     name = name.strip()
+    if known := _BY_ACRONYM.fullmatch(name):
+        return _ACRONYMS[known.group(1)], None
     for pattern, acled, category in _BY_PATTERN:
         if pattern.fullmatch(name):
             return acled, category

@@ -373,17 +373,17 @@ class Actor(BaseModel):
         # "Unknown", "unidentified gunmen": ACLED's generic name, so it compares and groups.
         if isinstance(value, str) and _UNKNOWN_ACTOR.fullmatch(value.strip()):
             return "Unidentified Armed Group"
-        if isinstance(value, str) and (known := _BY_ACRONYM.fullmatch(value.strip())):
-            return _ACRONYMS[known.group(1)]
         return value
 
     @model_validator(mode="after")
     def _acled_name(self) -> Actor:
-        # "Turkish forces", "ANDSF", "pro-Houthi forces": ACLED's name for them, so a record
+        # "Turkish forces", "IS militants", "pro-Houthi forces": ACLED's name for them, so a record
         # compares and groups with ACLED's own ("Military Forces of Turkey (2016-)").
         if self.category in _NAMED_BY_CATEGORY or (acled := acled_actor(self.name)) is None:
             return self
-        self.name, self.category = acled  # type: ignore[assignment]
+        self.name, category = acled
+        if category is not None:
+            self.category = category  # type: ignore[assignment]
         return self
 
     @model_validator(mode="after")
@@ -404,17 +404,6 @@ class Actor(BaseModel):
 _NAMED_BY_CATEGORY = frozenset({"Civilians", "Protesters", "Rioters"})
 
 
-#: Groups that news text names by an acronym the codebook's own name does not contain (ACLED
-#: writes "Islamic State", "Hayat Tahrir al-Sham"; "IS militants" shares no word with them).
-#: Keys are spellings as written: matched case-sensitively ("IS" is the group, "is" a verb).
-_ACRONYMS = {
-    **dict.fromkeys(("IS", "ISIS", "ISIL", "Daesh", "DAESH", "Da'esh"), "Islamic State"),
-    "HTS": "Hayat Tahrir al-Sham",
-}
-_BY_ACRONYM = re.compile(
-    rf"(?:the\s+)?({'|'.join(map(re.escape, _ACRONYMS))})(?:\s+(?:militants?|fighters?|group|"
-    r"terrorists?|jihadists?|insurgents?|members?|cells?|gunmen|elements))?"
-)
 _NOBODY = re.compile(
     r"none|null|n/?a|unknown|unidentified|not\s+(?:specified|stated|known)|-*", re.IGNORECASE
 )
