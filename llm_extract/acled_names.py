@@ -39,6 +39,8 @@ COUNTRY_OF: dict[str, str] = {
     "Zimbabwean": "Zimbabwe",
 }  # fmt: skip
 
+_COUNTRY_BY_DEMONYM = {demonym.casefold(): country for demonym, country in COUNTRY_OF.items()}
+
 #: Countries whose ACLED name has "the" after "Forces of".
 _WITH_THE = frozenset({"United States", "United Kingdom", "United Arab Emirates", "Philippines"})
 
@@ -116,8 +118,7 @@ def acled_actor(name: str) -> tuple[str, str | None] | None:
     found = _FORCES.fullmatch(name)
     if found is None:
         return None
-    who = found.group("who")
-    country = next(c for d, c in COUNTRY_OF.items() if d.casefold() == who.casefold())
+    country = _COUNTRY_BY_DEMONYM[found.group("who").casefold()]
     if country in _WITH_THE:
         country = f"the {country}"
     kind = "Police" if found.group("police") else "Military"
@@ -130,11 +131,12 @@ def acled_actor(name: str) -> tuple[str, str | None] | None:
 # "on the outskirts of" and "neighbourhood of/in" went to the larger place; villages went either
 # way, and "X area in <province>" stayed X, so neither is changed).
 _PLACE = r"(?:(?:al|as|ad|an|el)[ -])?[A-Z][\w'-]*(?:[ -][A-Z][\w'-]*){0,3}"
-_AREA = r"areas?|neighbou?rhoods?|quarters?"
-_WITHIN = {
-    "area": r"of|on\s+the\s+outskirts\s+of",
-    "neighbourhood": r"of|in",
-}
+#: Site words, each with the links that put such a site in a town.
+_SITES = (
+    (r"areas?", r"of|on\s+the\s+outskirts\s+of"),
+    (r"neighbou?rhoods?|quarters?", r"of|in"),
+)
+_SITE_WORD = re.compile(rf"\s+(?:{'|'.join(site for site, _ in _SITES)})$", re.IGNORECASE)
 
 
 def populated_place(place: str, text: str) -> str | None:
@@ -144,11 +146,10 @@ def populated_place(place: str, text: str) -> str | None:
     "Abu Saida". ``place`` may carry the site word or not ("Tilak Nagar" for "Tilak Nagar area
     of Chembur suburb").
     """
-    core = re.sub(rf"\s+(?:{_AREA})$", "", place.strip(), flags=re.IGNORECASE)
+    core = _SITE_WORD.sub("", place.strip())
     if not core:
         return None
-    for kind, within in _WITHIN.items():
-        site = r"areas?" if kind == "area" else r"neighbou?rhoods?|quarters?"
+    for site, within in _SITES:
         # The site and its link in any case; the town as a name, with capitals.
         found = re.search(
             rf"(?<![\w-])(?i:{re.escape(core)}\s+(?:{site})\s*,?\s+(?:{within})\s+(?:the\s+)?)"
