@@ -39,6 +39,7 @@ from llm_extract.schema_kit import dates_from_evidence
 from llm_extract.schemas import Schema, load_schema
 from llm_extract.settings import ExtractorSettings
 from llm_extract.strategies import Strategy, resolve_strategy
+from llm_extract.strategies.base import dropped_records, follow_up_records
 from llm_extract.templates import PromptTemplate
 from llm_extract.transport import (
     DEFAULT_TRANSPORT_RETRIES,
@@ -344,7 +345,7 @@ class Extractor:
                 asked, strict = followup
                 try:
                     again = self._parsed(lambda: create(**self._request(asked, log, strict)), log)
-                    parsed = _better(parsed, again)
+                    parsed = _better(parsed, again, log)
                 except ExtractionFailedError as e:
                     log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
         return self._result(doc, pub, parsed, log, time.perf_counter() - started, whole)
@@ -372,7 +373,7 @@ class Extractor:
                 asked, strict = followup
                 try:
                     again = await self._aparsed(create(**self._request(asked, log, strict)), log)
-                    parsed = _better(parsed, again)
+                    parsed = _better(parsed, again, log)
                 except ExtractionFailedError as e:
                     log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
         return self._result(doc, pub, parsed, log, time.perf_counter() - started, whole)
@@ -498,9 +499,13 @@ def _is_whole(pieces: list[Chunk], doc: Document) -> bool:
     return len(pieces) == 1 and pieces[0].document is doc
 
 
-def _better(first: Any, again: Any) -> Any:
-    """The follow-up's answer, unless it dropped every record the first one had."""
-    return again if again.records or not first.records else first
+def _better(first: Any, again: Any, log: CallLog) -> Any:
+    """The records that stand after a follow-up (:func:`follow_up_records`), as one answer."""
+    kept = follow_up_records(first.records, again.records)
+    records = [(again if which == "again" else first).records[n] for which, n in kept]
+    if len(kept) < len(again.records):
+        log.attempts.second_look_reasons.append(dropped_records(len(again.records), len(kept)))
+    return again.model_copy(update={"records": records})
 
 
 def extract(

@@ -263,6 +263,26 @@ def test_reask_and_second_look_bodies_are_the_live_ones(tmp_path: Path) -> None:
     assert rows["d0"]["attempts"]["validation_reasks"] == 1
 
 
+def test_a_follow_up_that_corrects_a_code_adds_no_record_in_batch_too(tmp_path: Path) -> None:
+    from tests.test_strategies import STONES, _split_riot
+    from tests.test_strategies import answer as coded
+
+    src = tmp_path / "note.jsonl"
+    src.write_text(json.dumps({"id": "n", "text": STONES, "published": "2021-03-15"}) + "\n")
+    requests, output = tmp_path / "requests.jsonl", tmp_path / "events.jsonl"
+    protest = coded("Protests: peaceful", "On 12 March 2021", "Tamale", "Protesters", None, [1])
+    with extractor() as ex:
+        prepare(ex, [src], requests)
+        one = collect(ex, [result_line("n#p0#r1", answer(json.dumps(protest)))], output,
+                      state=state_path(requests))  # fmt: skip
+        assert one.second_looks == 1
+        split = answer(json.dumps(_split_riot(1)))
+        collect(ex, [result_line("n#p0#r2", split)], output)
+    (row,) = lines(output)
+    assert [r["sub_event_type"] for r in row["records"]] == ["Violent demonstration"]
+    assert "the follow-up gave 2 records for 1" in row["attempts"]["second_look_reasons"][-1]
+
+
 def test_find_fill_windows_go_in_one_round_and_a_failed_window_is_partial(
     tmp_path: Path,
 ) -> None:

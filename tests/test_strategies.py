@@ -13,6 +13,7 @@ from llm_extract.context import ExtractionContext, extraction_context
 from llm_extract.grounding import Evidence, ground
 from llm_extract.schema_kit import MAX_KEPT_EVIDENCE
 from llm_extract.strategies import FindThenFill, SinglePass, resolve_strategy
+from llm_extract.strategies.base import follow_up_records
 from llm_extract.strategies.cues import is_casualty_detail, is_event_candidate
 from llm_extract.strategies.find_fill import attach_casualty_details
 from tests.conftest import SEED_PUBLISHED, conflict_answer, fast_retrying, seed_text
@@ -265,6 +266,57 @@ def test_a_follow_up_that_drops_every_record_keeps_the_first_answer(
     result = make(fake_backend).extract(text, published="2021-03-15")
     assert [r.sub_event_type for r in result.records] == ["Peaceful protest"]
     assert result.attempts.requests == 2 and result.usage.total_tokens == 240
+
+
+STONES = (
+    "On 12 March 2021, students threw stones at the police in Tamale during a protest. "
+    "Police arrested five of them."
+)
+
+
+def _split_riot(first_at: int) -> dict[str, Any]:
+    """A follow-up answer that corrects the protest code and splits the event in two: the
+    riot citing sentence 1 at ``first_at``, an arrest record citing sentence 2 beside it."""
+    riot = answer("Riots: violent demonstration", "On 12 March 2021", "Tamale", "Rioters",
+                  None, [1])["records"][0]  # fmt: skip
+    arrest = answer("Strategic developments: arrests", "On 12 March 2021", "Tamale", "Police",
+                    "Rioters", [2])["records"][0]  # fmt: skip
+    return {"records": [riot, arrest] if first_at == 0 else [arrest, riot]}
+
+
+@pytest.mark.parametrize("first_at", [0, 1])
+def test_a_follow_up_that_corrects_a_code_adds_no_record(
+    fake: FakeServer, fake_backend: FakeBackend, first_at: int
+) -> None:
+    # Found on ACLED notes: asked to check a protest code, the model corrected it and split
+    # the note's one event into two or three records.
+    protest = answer("Protests: peaceful", "On 12 March 2021", "Tamale", "Protesters", None, [1])
+    fake.enqueue(protest).enqueue(_split_riot(first_at))
+    result = make(fake_backend).extract(STONES, published="2021-03-15")
+    (record,) = result.records
+    assert record.sub_event_type == "Violent demonstration"  # the correction stands
+    assert result.attempts.second_looks == 1 and len(fake.requests) == 2
+    assert "the follow-up gave 2 records for 1" in result.attempts.second_look_reasons[-1]
+
+
+def test_follow_up_records_pairs_by_cited_evidence() -> None:
+    doc = Document.from_text(ROUNDUP)
+
+    class Rec(BaseModel):
+        evidence: list[Evidence]
+
+    def rec(*ids: int) -> Rec:
+        return Rec(evidence=[ground(i, doc) for i in ids])
+
+    first = [rec(3), rec(7)]
+    assert follow_up_records(first, [rec(3), rec(7, 8), rec(9)]) == [("again", 0), ("again", 1)]
+    assert follow_up_records(first, [rec(7), rec(1), rec(3)]) == [("again", 2), ("again", 0)]
+    # A first record that no new record cites stays as it was.
+    assert follow_up_records(first, [rec(1), rec(3), rec(2)]) == [("again", 1), ("first", 1)]
+    # Fewer or as many records: the follow-up's answer stands; none: the first answer.
+    assert follow_up_records(first, [rec(1)]) == [("again", 0)]
+    assert follow_up_records(first, []) == [("first", 0), ("first", 1)]
+    assert follow_up_records([], [rec(1), rec(2)]) == [("again", 0), ("again", 1)]
 
 
 def test_a_codebook_check_is_a_follow_up_that_cannot_lose_the_record(

@@ -21,8 +21,10 @@ collect can be run again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -30,7 +32,14 @@ from typing import IO, TYPE_CHECKING, Any
 from openai.types.completion_usage import CompletionUsage
 
 from llm_extract.batch import BatchSummary, result_row, write_line
-from llm_extract.batchfiles.exchange import parse_completion, read_answer, request_body
+from llm_extract.batchfiles.exchange import (
+    Answer,
+    completion_of,
+    parse_completion,
+    raw_records,
+    read_answer,
+    request_body,
+)
 from llm_extract.batchfiles.prepare import (
     DEFAULT_LIMITS,
     Limits,
@@ -59,6 +68,7 @@ from llm_extract.inputs import Job
 from llm_extract.output_file import open_output
 from llm_extract.result import Attempts, ExtractionResult, Usage
 from llm_extract.schema_kit import dates_from_evidence
+from llm_extract.strategies.base import dropped_records, follow_up_records
 
 if TYPE_CHECKING:
     from llm_extract.extractor import Extractor
@@ -240,8 +250,8 @@ class _Round:
         if answer.parsed is not None:
             records = list(answer.parsed.records)
             if request.kind == "second_look":
-                better = records or not request.first_count
-                self._done(piece, answer.content if better else request.first_answer)
+                stands = self._after_follow_up(request, chunk, published, answer, attempts)
+                self._done(piece, stands)
                 return
             whole = len(doc.pieces) == 1 and chunk.document.text == doc.text
             followup = self.extractor.strategy.review(
@@ -273,6 +283,32 @@ class _Round:
             "Try a stronger model, raise --validation-retries, or check the schema's validators.",
             last_output=answer.content, validation_errors=attempts.validation_errors,
         ))  # fmt: skip
+
+    def _after_follow_up(
+        self,
+        request: Request,
+        chunk: Chunk,
+        published: date | None,
+        answer: Answer,
+        attempts: Attempts,
+    ) -> str | None:
+        """The answer that stands after a follow-up: the records :func:`follow_up_records`
+        keeps, from the follow-up's answer and the first one, as one answer."""
+        records = list(answer.parsed.records)
+        if not records:
+            return request.first_answer if request.first_count else answer.content
+        if len(records) <= request.first_count or request.first_answer is None:
+            return answer.content
+        first = read_answer(
+            self.extractor, chunk.document, published, request.messages[:-2],
+            completion_of(self.extractor.backend.model, request.first_answer),
+        )  # fmt: skip
+        raw = {"first": raw_records(request.first_answer), "again": raw_records(answer.content)}
+        if first.parsed is None or None in raw.values():
+            return answer.content
+        kept = follow_up_records(list(first.parsed.records), records)
+        attempts.second_look_reasons.append(dropped_records(len(records), len(kept)))
+        return json.dumps({"records": [raw[which][n] for which, n in kept]})  # type: ignore[index]
 
     def _ask(
         self,
@@ -373,15 +409,10 @@ def _outcome(
             e["message"], e.get("fix"), attempts=attempts, usage=usage,
             last_output=e.get("last_output"), validation_errors=e.get("validation_errors"),
         )  # fmt: skip
-    message = {"role": "assistant", "content": piece.answer}
-    completion = {
-        "id": "batch", "object": "chat.completion", "created": 0,
-        "model": run.extractor.backend.model,
-        "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
-    }  # fmt: skip
     answer = read_answer(
-        run.extractor, chunk.document, published, [{"role": "user", "content": ""}], completion
-    )
+        run.extractor, chunk.document, published, [{"role": "user", "content": ""}],
+        completion_of(run.extractor.backend.model, piece.answer),
+    )  # fmt: skip
     if answer.parsed is None:  # it was valid when collected: the schema changed since
         return BatchAnswerError(
             f"A collected answer no longer validates: {_first_line(str(answer.error))}",

@@ -11,6 +11,7 @@ a batch request's body, its fingerprint and its re-ask are the live request's.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -109,3 +110,22 @@ def parse_completion(body: Any) -> dict[str, Any] | None:
     if isinstance(body, dict) and isinstance(body.get("choices"), list) and body["choices"]:
         return body
     return None
+
+
+def completion_of(model: str, content: str) -> dict[str, Any]:
+    """A stored answer as the chat completion that carried it."""
+    message = {"role": "assistant", "content": content}
+    return {
+        "id": "batch", "object": "chat.completion", "created": 0, "model": model,
+        "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
+    }  # fmt: skip
+
+
+def raw_records(content: str | None) -> list[Any] | None:
+    """The records of a JSON answer as the model wrote them (None when it is not that)."""
+    try:
+        data = json.loads(content or "")
+    except ValueError:
+        return None
+    records = data.get("records") if isinstance(data, dict) else None
+    return records if isinstance(records, list) else None

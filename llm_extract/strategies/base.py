@@ -5,14 +5,16 @@ offsets map back exactly), merges the pieces' records, and reviews each piece's 
 list, a code that a codebook cue in the cited sentence contradicts, or a record that breaks one
 of the schema's codebook checks, earns one follow-up request that names the problem. Follow-ups
 are pipeline policy, counted apart from validation re-asks (``attempts.second_looks``), and
-bounded: one per piece. An empty answer to a whole document in which the find pass sees an
-event (:func:`~llm_extract.strategies.cues.is_event_candidate`) gets a follow-up that insists:
-it names those sentences and its schema requires a record.
+bounded: one per piece, and a follow-up to a non-empty answer corrects codes, it does not add
+records (:func:`follow_up_records`). An empty answer to a whole document in which the find pass
+sees an event (:func:`~llm_extract.strategies.cues.is_event_candidate`) gets a follow-up that
+insists: it names those sentences and its schema requires a record.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -20,6 +22,7 @@ from pydantic import BaseModel
 
 from llm_extract.chunking import Chunk, merge, settle
 from llm_extract.documents import Document
+from llm_extract.grounding import evidence_fields
 from llm_extract.schema_kit import Cue
 from llm_extract.schemas import Schema
 from llm_extract.strategies.cues import is_event_candidate
@@ -148,3 +151,52 @@ def _field(record: Any, dotted: str) -> Any:
     for part in dotted.split("."):
         value = getattr(value, part, None)
     return value
+
+
+def follow_up_records(first: Sequence[Any], again: Sequence[Any]) -> list[tuple[str, int]]:
+    """Which records stand after a follow-up: ``("again", j)`` or ``("first", i)``, in order.
+
+    A follow-up that drops every record keeps the first answer (a small model answers a
+    correction with an empty list). A follow-up to an empty answer may give any number. A
+    follow-up to a non-empty answer asked for codes to be checked, so it may not add records:
+    answering a protest code correction, the 1.5B model split one note's protest into two or
+    three records (record precision on ACLED notes fell from 0.91 to 0.80). Each first record is
+    then replaced by the new record citing most of its evidence (ties: the one at its place in
+    the list); one whose evidence no new record cites stays as it was.
+    """
+    if not again and first:
+        return [("first", i) for i in range(len(first))]
+    if not first or len(again) <= len(first):
+        return [("again", j) for j in range(len(again))]
+    spans = [_spans(r) for r in again]
+    taken: set[int] = set()
+    kept: list[tuple[str, int]] = []
+    for i, record in enumerate(first):
+        mine = _spans(record)
+        shared = {j: _shared(mine, spans[j]) for j in range(len(again)) if j not in taken}
+        best = max(shared, key=lambda j: (shared[j], -abs(j - i)), default=None)
+        if best is None or shared[best] == 0:
+            kept.append(("first", i))
+        else:
+            taken.add(best)
+            kept.append(("again", best))
+    return kept
+
+
+def dropped_records(given: int, kept: int) -> str:
+    """The report of a follow-up answer that added records (``attempts.second_look_reasons``)."""
+    return (
+        f"the follow-up gave {given} records for {kept}: kept for each first record the one "
+        "citing most of its evidence"
+    )
+
+
+def _spans(record: Any) -> list[tuple[int, int]]:
+    if not isinstance(record, BaseModel):
+        return []
+    return [(ev.start, ev.end) for name in evidence_fields(record) for ev in getattr(record, name)]
+
+
+def _shared(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> int:
+    """Characters of evidence that two records both cite."""
+    return sum(max(0, min(e1, e2) - max(s1, s2)) for s1, e1 in a for s2, e2 in b)
