@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from collections.abc import Callable
 from datetime import date as Date
 from typing import Annotated, Any, ClassVar
@@ -204,35 +205,74 @@ _DEATH_WORDS = re.compile(
     re.IGNORECASE,
 )
 _HURT_WORDS = re.compile(r"\b(?:injur\w*|wound\w*|hurt|hospitali[sz]\w*|maim\w*)\b", re.I)
-# Where one stated count ends and the next begins ("1 was killed and 11 were injured").
-_CLAUSE_BREAK = re.compile(r"[.;,:()\[\]]|\b(?:and|while|whereas|but|as well as)\b", re.I)
+# Where one stated count ends and the next begins ("1 was killed and 11 were injured"); not the
+# comma or point inside a number ("1,200", "1.5 km").
+_CLAUSE_BREAK = re.compile(r"[;:()\[\]]|[.,](?!\d)|\b(?:and|while|whereas|but|as well as)\b", re.I)
 _NUMBER_WORDS = [
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
     "nineteen", "twenty",
 ]  # fmt: skip
+_COUNT = re.compile(
+    r"(?<![\w.,])(\d+(?:,\d{3})*)(?![\w]|[.,]\d)|\b(" + "|".join(_NUMBER_WORDS) + r")\b"
+    r"|\b(an?|another)\b",
+    re.IGNORECASE,
+)
+
+
+def _stated_counts(text: str) -> tuple[Counter[int], Counter[int]]:
+    """How often each number is stated in a clause of deaths, and in one of injuries only.
+
+    "a"/"an"/"another" count as one only in such clauses ("killing a fighter and injuring
+    another one"): elsewhere they are articles."""
+    dead: Counter[int] = Counter()
+    hurt: Counter[int] = Counter()
+    for clause in _CLAUSE_BREAK.split(text):
+        if _DEATH_WORDS.search(clause):
+            counter = dead
+        elif _HURT_WORDS.search(clause):
+            counter = hurt
+        else:
+            continue
+        numbers = set()
+        for m in _COUNT.finditer(clause):
+            digits, word, article = m.groups()
+            if digits:
+                numbers.add(int(digits.replace(",", "")))
+            elif word:
+                numbers.add(_NUMBER_WORDS.index(word.lower()))
+            elif article:
+                numbers.add(1)
+        counter.update(numbers)
+    return dead, hurt
+
+
+def without_injured(counts: list[int], text: str) -> list[int]:
+    """The model's ``counts`` less those ``text`` states only for the injured.
+
+    Each count is matched with a clause that states it, deaths first: "1 person was killed and
+    11 were injured" -> [1, 11] keeps 1; "killing a fighter and injuring another one" -> [1, 1]
+    keeps one 1. A count no such clause states (the model added two up) is kept. Where the text
+    names injuries and no death at all, every count is of the injured ("a teacher and a pupil
+    were injured" -> [2] keeps none).
+    """
+    if _HURT_WORDS.search(text) and not _DEATH_WORDS.search(text):
+        return [c for c in counts if c == 0]
+    dead, hurt = _stated_counts(text)
+    kept = []
+    for count in counts:
+        if count and not dead[count] and hurt[count]:
+            hurt[count] -= 1
+            continue
+        dead[count] -= bool(dead[count])
+        kept.append(count)
+    return kept
 
 
 def injured_only(count: int, text: str) -> bool:
-    """Whether ``text`` states ``count`` only as a number of injured people.
-
-    True when every clause giving the number (as digits or a word up to twenty) names injuries
-    and no deaths: "1 person was killed and 11 were injured" -> 11 is injured only, 1 is not. A
-    number the text never states (the model added two counts up) is not judged: False, unless
-    the text names injuries and no death at all ("a teacher and a pupil were injured" -> 2).
-    """
-    if _HURT_WORDS.search(text) and not _DEATH_WORDS.search(text):
-        return count > 0
-    words = [str(count)] + ([_NUMBER_WORDS[count]] if count < len(_NUMBER_WORDS) else [])
-    number = re.compile(r"(?<![\w.,])(?:" + "|".join(words) + r")(?![\w]|[.,]\d)", re.I)
-    stated = False
-    for clause in _CLAUSE_BREAK.split(text):
-        if not number.search(clause):
-            continue
-        if _DEATH_WORDS.search(clause) or not _HURT_WORDS.search(clause):
-            return False
-        stated = True
-    return stated
+    """Whether ``text`` states ``count`` only as a number of injured people (see
+    :func:`without_injured`)."""
+    return count > 0 and not without_injured([count], text)
 
 
 def _sum_counts(value: Any, info: ValidationInfo) -> Any:
@@ -249,7 +289,7 @@ def _sum_counts(value: Any, info: ValidationInfo) -> Any:
                 # ("detained 5 protesters", "fired 120mm mortars"). 0 dead, as ACLED codes it.
                 value = [0] if value else value
             else:
-                value = [v for v in value if v == 0 or not injured_only(v, text)]
+                value = without_injured(value, text)
         return sum(value) if value else None
     if isinstance(value, int) and value < 0:
         raise ValueError(f"fatalities cannot be negative, got {value}")

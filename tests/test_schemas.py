@@ -256,6 +256,27 @@ def test_a_count_stated_only_for_the_injured_is_found(count: int, text: str, inj
     assert injured_only(count, text) is injured
 
 
+@pytest.mark.parametrize(
+    ("counts", "text", "kept"),
+    [
+        # One count per stating clause, deaths first: the second 1 is the injured one.
+        ([1, 1], "Militias clashed in Taizz, killing a fighter and injuring another one.", [1]),
+        ([1, 1], "Gunmen shot dead a chairperson while a councilor was wounded.", [1]),
+        ([1, 1], "A soldier was killed and another was killed a day later.", [1, 1]),
+        # "one side" is no count of the dead or hurt; "a" outside such a clause is an article.
+        ([1, 1], "Fighters on one side killed a man and wounded a boy.", [1]),
+        ([1200], "1,200 people were killed, officials said.", [1200]),
+        ([2, 15], "The blast killed two people, wounding 15 others.", [2]),
+    ],
+)
+def test_the_injured_are_matched_clause_by_clause(
+    counts: list[int], text: str, kept: list[int]
+) -> None:
+    from llm_extract.schema_kit import without_injured
+
+    assert without_injured(counts, text) == kept
+
+
 def test_fatalities_drop_the_injured_the_model_added() -> None:
     record = load_schema("conflict_events").record
     data = conflict_answer(sub_event_type="Armed clash", fatalities=[1, 11])["records"][0]
