@@ -31,6 +31,7 @@ from llm_extract.acled.matching import (
     country_named,
     reports_only,
     same_actor,
+    unnamed_force,
 )
 from llm_extract.acled.names import acled_actor, frontline_sides, populated_place
 from llm_extract.schema_kit import (
@@ -347,10 +348,21 @@ class ConflictEvent(EventRecord):
         * A direction the text writes only as a plain word is no province: "the key
           northwestern town of Khan Sheikhoun" gave admin1 "Northwestern". Regions named by a
           direction ("Northern Region", "North West") are written with a capital in a text.
+        * A generic state force ("Military Forces") in a text that names no soldier, police or
+          other force is the model's guess: as actor1 it is "Unidentified Armed Group" ("one
+          shell fell into the village"), as actor2 no actor ("prisoners rioted at the central
+          prison").
         """
         record = self
-        if self.actor2 and reports_only(self.actor2.name, self.source, text):
+        if self.actor2 and (
+            reports_only(self.actor2.name, self.source, text)
+            or unnamed_force(self.actor2.name, text)
+        ):
             record = self.model_copy(update={"actor2": None})
+        if unnamed_force(self.actor1.name, text):
+            unknown = Actor(name="Unidentified Armed Group", category="Political militia",
+                            associated=[])  # fmt: skip
+            record = record.model_copy(update={"actor1": unknown})
         if self.sub_event_type == "Armed clash" and (sides := frontline_sides(text)):
             record = record._sides_named(sides, text)
         place, admin1 = self.location.place, self.location.admin1

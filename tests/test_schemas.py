@@ -633,6 +633,38 @@ def test_a_monitor_that_only_reports_the_event_is_not_its_second_actor(
 
 
 @pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        # No force of any kind named: who fired is not known, and no force faced the riot.
+        ("On 8 May 2020, one shell fell into the village of Taung Bway.",
+         ("Unidentified Armed Group", None)),
+        ("Around 6 May 2020, prisoners rioted at the central prison in Port Sudan.",
+         ("Unidentified Armed Group", None)),
+        # A force named in any words: the generic name stays.
+        ("On 8 May 2020, soldiers shelled the village of Taung Bway.",
+         ("Military Forces", "Police Forces")),
+        ("Houthi reinforcements reportedly arrived at various fronts in Hajjah.",
+         ("Military Forces", "Police Forces")),
+    ],
+)  # fmt: skip
+def test_a_generic_state_force_the_text_never_names_is_not_kept(
+    text: str, actors: tuple[str, str | None]
+) -> None:
+    from llm_extract.chunking import settle
+
+    record = load_schema("conflict_events").record
+    data = conflict_answer(evidence=[1], sub_event_type="Shelling/artillery/missile attack",
+                           event_date=None)["records"][0]  # fmt: skip
+    del data["event_type"]
+    data["actor1"] = {"name": "Military Forces", "category": "State forces", "associated": []}
+    data["actor2"] = {"name": "Police Forces", "category": "State forces", "associated": []}
+    with extraction_context(ExtractionContext(Document.from_text(text), SEED_PUBLISHED)):
+        coded = record.model_validate(data)
+    (settled,) = settle([coded], text)
+    assert (settled.actor1.name, settled.actor2 and settled.actor2.name) == actors
+
+
+@pytest.mark.parametrize(
     ("name", "category", "associated", "expected"),
     [
         ("Motorcycle driver", "Civilians", [], ("Civilians", ["Motorcycle driver"])),

@@ -81,6 +81,25 @@ GENERIC_NAMES = {
 }  # fmt: skip
 
 
+#: Generic names of a state's forces (the model's, and ACLED's without the country).
+_STATE_GENERIC = {"military forces", "police forces", "state forces", "government forces",
+                  "security forces", "soldiers", "police"}  # fmt: skip
+#: Any word for an armed, security or state force (or its members).
+_FORCE_WORDS = re.compile(
+    r"\b(?:soldiers?|troops?|army|armies|militar\w*|police\w*|policem[ae]n|cops?|gendarm\w*"
+    r"|forces?|security|officers?|navy|naval|air\s*force|marines?|regime|government|authorit\w*"
+    r"|guards?|battalions?|brigades?|regiments?|commandos?|personnel|servicem[ae]n|militias?"
+    r"|reinforcements?|jtf|fc|rab|idf|sdf|qsd|ypg)\b",
+    re.IGNORECASE,
+)
+
+
+def unnamed_force(name: str, text: str) -> bool:
+    """Whether ``name`` is a generic state force ("Military Forces") and ``text`` names no
+    force of any kind: the model's guess at who fired or whom a crowd faced."""
+    return name.strip().casefold() in _STATE_GENERIC and _FORCE_WORDS.search(text) is None
+
+
 def country_named(country: str, text: str) -> bool:
     """Whether ``text`` names the country (or a word it begins: "Syria" in "Syrian")."""
     return re.search(rf"\b{re.escape(country)}", text, re.IGNORECASE) is not None
