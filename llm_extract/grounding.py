@@ -101,6 +101,13 @@ def _with_sentence(span: str, start: int, kind: Alignment, document: Document) -
     )
 
 
+def cited_text(record: object) -> str:
+    """The record's quotes joined by a space: what its codebook checks read."""
+    if not isinstance(record, BaseModel):
+        return ""
+    return " ".join(ev.quote for name in evidence_fields(record) for ev in getattr(record, name))
+
+
 def evidence_fields(record: BaseModel) -> list[str]:
     """Names of the record's fields holding evidence spans (lists of Evidence)."""
     return [

@@ -34,6 +34,7 @@ from llm_extract.acled.matching import (
     unnamed_force,
 )
 from llm_extract.acled.names import acled_actor, frontline_sides, populated_place
+from llm_extract.grounding import cited_text
 from llm_extract.schema_kit import (
     DateExpression,
     EventDate,
@@ -168,7 +169,7 @@ def _victim_as_actor1(event: ConflictEvent) -> str | None:
     if not event.actor1 or event.event_type in _CROWD_TYPES:
         return None  # a protest's or riot's actor1 is the crowd, even when police beat it
     name = event.actor1.name
-    quotes = " ".join(ev.quote for ev in event.evidence)
+    quotes = cited_text(event)
     if re.search(re.escape(name) + _SUFFERED, quotes, re.IGNORECASE) is None:
         return None
     return (
@@ -223,7 +224,7 @@ def _agreement_unnamed(event: ConflictEvent) -> str | None:
     an agreement as its gold code)."""
     if event.sub_event_type != "Agreement":
         return None
-    if _AGREEMENT.search(" ".join(ev.quote for ev in event.evidence)):
+    if _AGREEMENT.search(cited_text(event)):
         return None
     return (
         'the code "Strategic developments: agreement" is for a ceasefire, peace deal, prisoner '

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from llm_extract.chunking import Chunk, merge, settle
 from llm_extract.documents import Document
-from llm_extract.grounding import evidence_fields
+from llm_extract.grounding import cited_text, evidence_fields
 from llm_extract.schema_kit import Cue
 from llm_extract.schemas import Schema
 from llm_extract.strategies.cues import is_event_candidate
@@ -138,7 +138,7 @@ def cue_problem(cue: Cue, number: int, record: Any) -> str | None:
     value = _field(record, cue.field)
     if value is None or value not in cue.contradicts:
         return None
-    quotes = " ".join(ev.quote for ev in getattr(record, "evidence", None) or [])
+    quotes = cited_text(record)
     words = cue.find(quotes)
     if words is None:
         return None
