@@ -283,6 +283,27 @@ def test_a_follow_up_that_corrects_a_code_adds_no_record_in_batch_too(tmp_path: 
     assert "the follow-up gave 2 records for 1" in row["attempts"]["second_look_reasons"][-1]
 
 
+def test_a_note_collected_whole_is_settled_as_the_live_path_settles_it(tmp_path: Path) -> None:
+    from tests.test_strategies import answer as coded
+
+    text = "On 1 May 2020, the OSCE SMM observed 35 explosions near Zolote, in Luhansk."
+    shelling = coded("Explosions/Remote violence: shelling/artillery/missile attack",
+                     "On 1 May 2020", "Zolote", "Unidentified Armed Group", None, [1])  # fmt: skip
+    shelling["records"][0]["actor2"] = {
+        "name": "OSCE SMM", "category": "External/other forces", "associated": []
+    }  # fmt: skip
+    src = tmp_path / "note.jsonl"
+    src.write_text(json.dumps({"id": "n", "text": text, "published": "2020-05-02"}) + "\n")
+    requests, output = tmp_path / "requests.jsonl", tmp_path / "events.jsonl"
+    with extractor() as ex:
+        prepare(ex, [src], requests)
+        collect(ex, [result_line("n#p0#r1", answer(json.dumps(shelling)))], output,
+                state=state_path(requests))  # fmt: skip
+    (row,) = lines(output)
+    (record,) = row["records"]
+    assert record["actor2"] is None  # the monitor told of it (the schema's settling ran)
+
+
 def test_find_fill_windows_go_in_one_round_and_a_failed_window_is_partial(
     tmp_path: Path,
 ) -> None:

@@ -387,7 +387,11 @@ def _row(run: _Round, document_id: str, doc: Doc) -> dict[str, Any]:
     error: LlmExtractError | None = None
     if len(chunks) == 1 and chunks[0].document.text == doc.text:
         first = outcomes[0]
-        result, error = (None, first) if isinstance(first, LlmExtractError) else (first, None)
+        if isinstance(first, LlmExtractError):
+            error = first
+        else:  # finished as the live path finishes a document sent whole
+            finished = run.extractor.strategy.finish(first.records, doc=whole)
+            result = first.model_copy(update={"records": finished})
     else:
         try:
             result = combine(
