@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from llm_extract.documents import Document
 from llm_extract.errors import LlmExtractError, describe
 from llm_extract.grounding import Evidence, evidence_fields
-from llm_extract.result import Attempts, ChunkFailure, ExtractionResult, Usage
+from llm_extract.result import Attempts, ChunkFailure, ExtractionResult, Flag, Usage
 from llm_extract.schema_kit import MAX_KEPT_EVIDENCE
 
 
@@ -142,8 +142,11 @@ def combine(
     outcomes: list[ExtractionResult | LlmExtractError],
     seconds: float,
     merge_records: Callable[[list[BaseModel]], list[BaseModel]] = merge,
+    flag: Callable[[list[BaseModel]], list[Flag]] | None = None,
 ) -> ExtractionResult:
-    """One document result from its chunks' results; raises if every chunk failed."""
+    """One document result from its chunks' results; raises if every chunk failed.
+
+    ``flag`` names the merged records to review (:attr:`ExtractionResult.flags`)."""
     usage, attempts = Usage(), Attempts()
     records: list[BaseModel] = []
     failures: list[ChunkFailure] = []
@@ -171,14 +174,16 @@ def combine(
             f"All {len(chunks)} chunks of {whole.source or whole.id} failed: {first.problem}"
         )
         raise first
+    merged = merge_records(records)
     return ExtractionResult(
         document_id=whole.id,
         schema_name=done[0].schema_name,
         model=done[0].model,
-        records=merge_records(records),
+        records=merged,
         usage=usage,
         attempts=attempts,
         seconds=round(seconds, 3),
         chunks=len(chunks),
         failed_chunks=failures,
+        flags=flag(merged) if flag else [],
     )

@@ -263,6 +263,11 @@ def _extract_one(extractor: Extractor, file: str, published: str | None) -> None
         f"{a.validation_reasks} validation re-ask(s), {a.second_looks} second look(s), "
         f"{a.transport_retries} transport retr(ies)."
     )
+    if result.flags:
+        _note(
+            f"{len({f.record for f in result.flags})} record(s) flagged for review: their code "
+            "is contradicted by their own quotes (see flags)."
+        )
     for failed in result.failed_chunks:
         _note(
             f"Chunk {failed.index} (characters {failed.start}-{failed.end}) failed: "

@@ -34,12 +34,12 @@ from llm_extract.errors import (
     TransportRetriesExhaustedError,
 )
 from llm_extract.limiter import RateLimit, gate_for
-from llm_extract.result import ExtractionResult
+from llm_extract.result import ExtractionResult, Flag
 from llm_extract.schema_kit import dates_from_evidence
 from llm_extract.schemas import Schema, load_schema
 from llm_extract.settings import ExtractorSettings
 from llm_extract.strategies import Strategy, resolve_strategy
-from llm_extract.strategies.base import dropped_records, follow_up_records
+from llm_extract.strategies.base import codebook_flags, dropped_records, follow_up_records
 from llm_extract.templates import PromptTemplate
 from llm_extract.transport import (
     DEFAULT_TRANSPORT_RETRIES,
@@ -215,7 +215,7 @@ class Extractor:
             sent = list(pool.map(lambda i: self._chunk_outcome(pieces[i], pub), order))
         outcomes = _in_plan_order(order, sent)
         seconds = time.perf_counter() - started
-        return combine(doc, pieces, outcomes, seconds, partial(self.strategy.finish, doc=doc))
+        return self._combine(doc, pieces, outcomes, seconds)
 
     async def aextract(
         self,
@@ -243,7 +243,7 @@ class Extractor:
         sent = await asyncio.gather(*(run(pieces[i]) for i in order))
         seconds = time.perf_counter() - started
         outcomes = _in_plan_order(order, list(sent))
-        return combine(doc, pieces, outcomes, seconds, partial(self.strategy.finish, doc=doc))
+        return self._combine(doc, pieces, outcomes, seconds)
 
     def extract_many(
         self,
@@ -407,6 +407,15 @@ class Extractor:
         ]
         return asked, followup.at_least_one
 
+    def _combine(
+        self, doc: Document, pieces: list[Chunk], outcomes: list[_PieceOutcome], seconds: float
+    ) -> ExtractionResult:
+        finish = partial(self.strategy.finish, doc=doc)
+        return combine(doc, pieces, outcomes, seconds, finish, self._flags)
+
+    def _flags(self, records: list[Any]) -> list[Flag]:
+        return codebook_flags(records, self.schema)
+
     def _send_order(self, pieces: list[Chunk]) -> list[int]:
         """Plan indexes in the order to send them: pieces whose prompts carry the same cue
         examples go out back to back, so a prefix-caching server (llama.cpp, OpenAI) reads
@@ -480,6 +489,7 @@ class Extractor:
             usage=log.usage,
             attempts=log.attempts,
             seconds=round(seconds, 3),
+            flags=self._flags(records) if whole else [],
         )
 
 

@@ -74,11 +74,20 @@ class ChunkFailure(BaseModel):
     error: dict[str, Any] = Field(description="The error, as in batch output.")
 
 
+class Flag(BaseModel):
+    """A record whose code a codebook cue or check still contradicts after the follow-up (the
+    model kept it): review it before use."""
+
+    record: int = Field(description="0-based index of the record in ``records``.")
+    problem: str = Field(description="What contradicts the code, as the follow-up said it.")
+
+
 class ExtractionResult(BaseModel):
     """Validated records for one document, with usage and attempts (also on success).
 
     A long document is extracted in ``chunks``; a chunk that failed is listed in
-    ``failed_chunks`` (with its span and error) while the others' records are kept.
+    ``failed_chunks`` (with its span and error) while the others' records are kept. ``flags``
+    name the records whose code their own quotes still contradict (:class:`Flag`).
     """
 
     document_id: str
@@ -90,6 +99,7 @@ class ExtractionResult(BaseModel):
     seconds: float
     chunks: int = 1
     failed_chunks: list[ChunkFailure] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
 
     @property
     def complete(self) -> bool:

@@ -281,6 +281,26 @@ def test_a_follow_up_that_corrects_a_code_adds_no_record_in_batch_too(tmp_path: 
     (row,) = lines(output)
     assert [r["sub_event_type"] for r in row["records"]] == ["Violent demonstration"]
     assert "the follow-up gave 2 records for 1" in row["attempts"]["second_look_reasons"][-1]
+    assert row["flags"] == []
+
+
+def test_a_code_the_model_keeps_is_flagged_in_batch_too(tmp_path: Path) -> None:
+    from tests.test_strategies import STONES
+    from tests.test_strategies import answer as coded
+
+    src = tmp_path / "note.jsonl"
+    src.write_text(json.dumps({"id": "n", "text": STONES, "published": "2021-03-15"}) + "\n")
+    requests, output = tmp_path / "requests.jsonl", tmp_path / "events.jsonl"
+    protest = answer(json.dumps(
+        coded("Protests: peaceful", "On 12 March 2021", "Tamale", "Protesters", None, [1])
+    ))  # fmt: skip
+    with extractor() as ex:
+        prepare(ex, [src], requests)
+        collect(ex, [result_line("n#p0#r1", protest)], output, state=state_path(requests))
+        collect(ex, [result_line("n#p0#r2", protest)], output)
+    (row,) = lines(output)
+    (flag,) = row["flags"]
+    assert flag["record"] == 0 and '"threw stones"' in flag["problem"]
 
 
 def test_a_note_collected_whole_is_settled_as_the_live_path_settles_it(tmp_path: Path) -> None:

@@ -299,6 +299,41 @@ def test_a_follow_up_that_corrects_a_code_adds_no_record(
     assert "the follow-up gave 2 records for 1" in result.attempts.second_look_reasons[-1]
 
 
+def test_a_code_the_model_keeps_against_its_quotes_is_flagged_for_review(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    protest = answer("Protests: peaceful", "On 12 March 2021", "Tamale", "Protesters", None, [1])
+    fake.enqueue(protest).enqueue(protest)  # asked to check its code, the model keeps it
+    result = make(fake_backend).extract(STONES, published="2021-03-15")
+    (flag,) = result.flags
+    assert flag.record == 0 and '"threw stones"' in flag.problem
+    assert result.to_json_dict()["flags"] == [flag.model_dump()]
+    riot = _split_riot(0)
+    riot["records"].pop()
+    fake.enqueue(protest).enqueue(riot)  # corrected: nothing to review
+    assert make(fake_backend).extract(STONES, published="2021-03-15").flags == []
+
+
+def test_flags_name_merged_records_of_a_long_document(
+    fake: FakeServer, fake_backend: FakeBackend
+) -> None:
+    text = ROUNDUP.replace("blocked the main road", "threw stones at police")
+    # Each window is one sentence here, cited as [S1] of its window.
+    arrest = answer("Protests: peaceful", "On Tuesday", "Tamale", "Protesters", None, [1])
+    herder = answer("Violence against civilians: attack", "Late on Tuesday", "Yendi",
+                    "Unidentified Armed Group", "Herder", [1], fatalities=[1])  # fmt: skip
+
+    def respond(body: dict[str, Any]) -> dict[str, Any]:
+        return arrest if "stones" in last_text(body) or "Check these" in last_text(body) else herder
+
+    fake.responder = respond
+    strategy = FindThenFill(window_chars=300, whole_chars=300)
+    result = make(fake_backend, strategy=strategy).extract(text, published="2021-03-15")
+    assert result.chunks > 1
+    protests = [n for n, r in enumerate(result.records) if r.sub_event_type == "Peaceful protest"]
+    assert [f.record for f in result.flags] == protests == [protests[0]]
+
+
 def test_follow_up_records_pairs_by_cited_evidence() -> None:
     doc = Document.from_text(ROUNDUP)
 

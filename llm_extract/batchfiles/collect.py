@@ -68,7 +68,7 @@ from llm_extract.inputs import Job
 from llm_extract.output_file import open_output
 from llm_extract.result import Attempts, ExtractionResult, Usage
 from llm_extract.schema_kit import dates_from_evidence
-from llm_extract.strategies.base import dropped_records, follow_up_records
+from llm_extract.strategies.base import codebook_flags, dropped_records, follow_up_records
 
 if TYPE_CHECKING:
     from llm_extract.extractor import Extractor
@@ -391,12 +391,13 @@ def _row(run: _Round, document_id: str, doc: Doc) -> dict[str, Any]:
             error = first
         else:  # finished as the live path finishes a document sent whole
             finished = run.extractor.strategy.finish(first.records, doc=whole)
-            result = first.model_copy(update={"records": finished})
+            flags = codebook_flags(finished, run.extractor.schema)
+            result = first.model_copy(update={"records": finished, "flags": flags})
     else:
         try:
-            result = combine(
-                whole, chunks, outcomes, 0.0, partial(run.extractor.strategy.finish, doc=whole)
-            )
+            finish = partial(run.extractor.strategy.finish, doc=whole)
+            flag = partial(codebook_flags, schema=run.extractor.schema)
+            result = combine(whole, chunks, outcomes, 0.0, finish, flag)
         except LlmExtractError as e:
             error = e
     return result_row(job, Outcome(0, whole, doc.published, result, error))

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from llm_extract.chunking import Chunk, merge, settle
 from llm_extract.documents import Document
 from llm_extract.grounding import cited_text, evidence_fields
+from llm_extract.result import Flag
 from llm_extract.schema_kit import Cue
 from llm_extract.schemas import Schema
 from llm_extract.strategies.cues import is_event_candidate
@@ -110,17 +111,7 @@ class Strategy(ABC):
             )
         if not self.cue_checks:
             return None
-        problems = [
-            problem
-            for n, record in enumerate(records, 1)
-            for cue in schema.codebook_cues
-            if (problem := cue_problem(cue, n, record))
-        ] + [
-            f"Record {n}: {problem}"
-            for n, record in enumerate(records, 1)
-            for check in schema.codebook_checks
-            if (problem := check(record))
-        ]
+        problems = [problem for _, problem in codebook_problems(records, schema)]
         if not problems:
             return None
         return FollowUp(
@@ -131,6 +122,29 @@ class Strategy(ABC):
 
     def describe(self) -> str:
         return self.name
+
+
+def codebook_problems(records: Sequence[Any], schema: Schema) -> list[tuple[int, str]]:
+    """(0-based record index, complaint) for each codebook cue and check a record breaks: cue
+    complaints first, then checks, each in record order (the follow-up names them so)."""
+    cues = [
+        (n, problem)
+        for n, record in enumerate(records)
+        for cue in schema.codebook_cues
+        if (problem := cue_problem(cue, n + 1, record))
+    ]
+    checks = [
+        (n, f"Record {n + 1}: {problem}")
+        for n, record in enumerate(records)
+        for check in schema.codebook_checks
+        if (problem := check(record))
+    ]
+    return cues + checks
+
+
+def codebook_flags(records: Sequence[Any], schema: Schema) -> list[Flag]:
+    """The final records' codebook problems, for the user to review (``result.flags``)."""
+    return [Flag(record=n, problem=problem) for n, problem in codebook_problems(records, schema)]
 
 
 def cue_problem(cue: Cue, number: int, record: Any) -> str | None:
