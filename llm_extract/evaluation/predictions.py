@@ -32,6 +32,7 @@ class PredictedEvent:
     actor2: Actor | None = None
     spans: list[tuple[int, int]] = field(default_factory=list)
     grounded: bool = False  # every evidence item is verbatim in the source (and there is one)
+    flagged: bool = False  # in the result's flags (its code contradicted by its own quotes)
 
 
 @dataclass
@@ -62,8 +63,11 @@ def read_event(record: BaseModel | dict[str, Any], text: str) -> PredictedEvent:
 
 
 def from_result(result: ExtractionResult, text: str) -> Prediction:
+    events = [read_event(r, text) for r in result.records]
+    for flag in result.flags:
+        events[flag.record].flagged = True
     return Prediction(
-        events=[read_event(r, text) for r in result.records],
+        events=events,
         prompt_tokens=result.usage.prompt_tokens,
         cached_prompt_tokens=result.usage.cached_prompt_tokens,
         completion_tokens=result.usage.completion_tokens,
@@ -94,8 +98,12 @@ def read_predictions(path: str | Path, texts: dict[str, str]) -> dict[str, Predi
         error = row.get("error")
         # A failed extraction still spent tokens; its error line carries them.
         usage = row.get("usage") or (error.get("usage") if isinstance(error, dict) else None) or {}
+        events = [read_event(r, text) for r in row.get("records") or []]
+        for flag in row.get("flags") or []:
+            if isinstance(flag, dict) and 0 <= int(flag.get("record", -1)) < len(events):
+                events[int(flag["record"])].flagged = True
         out[doc_id] = Prediction(
-            events=[read_event(r, text) for r in row.get("records") or []],
+            events=events,
             error=(error.get("message") if isinstance(error, dict) else error) or None,
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
             cached_prompt_tokens=int(usage.get("cached_prompt_tokens", 0)),
