@@ -261,3 +261,14 @@ def test_cli_eval_extracts_then_scores_from_a_recording(tmp_path: Path) -> None:
         app, ["eval", str(gold_path), "--pred", str(tmp_path / "seed_gold.pred.jsonl")]
     )
     assert "recall 0.667" in res.stdout
+
+
+def test_flagged_records_are_read_from_output_lines(tmp_path: Path) -> None:
+    from llm_extract.evaluation.predictions import read_predictions
+
+    path = tmp_path / "out.jsonl"
+    row = {"document_id": "d1", "records": [record(), record()],
+           "flags": [{"record": 1, "problem": "Record 2 is coded ..."}, {"record": 9}]}  # fmt: skip
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    (prediction,) = read_predictions(path, {"d1": TEXT}).values()
+    assert [e.flagged for e in prediction.events] == [False, True]
