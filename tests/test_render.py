@@ -95,6 +95,15 @@ def test_pieces_sit_on_the_evidence_offsets(tmp_path: Path) -> None:
     assert doc["records"][0]["colour"] != doc["records"][1]["colour"]  # one colour per type
 
 
+def test_flagged_records_carry_what_to_review(tmp_path: Path) -> None:
+    records = [record(TEXT, ["Police fired tear gas"]), record(TEXT, ["Two protesters died"])]
+    flags = [{"record": 1, "problem": 'Record 2: the code "Protests: peaceful" cannot ...'}]
+    results = write_rows(tmp_path / "r.jsonl", [row("d1", TEXT, records, flags=flags)])
+    assert render(results, tmp_path / "review.html").exit_code == 0
+    doc = page_data((tmp_path / "review.html").read_text())["docs"][0]
+    assert [r["review"] for r in doc["records"]] == [[], [flags[0]["problem"]]]
+
+
 def test_summary_charts_count_types_and_fatalities(tmp_path: Path) -> None:
     records = [
         record(TEXT, ["Two protesters died"], fatalities=2),

@@ -170,6 +170,7 @@ def test_pages_and_untrusted_text(browser: Any, tmp_path: Path) -> None:
     quote = "<b>fighters</b> \U0001f642 clashed in Idlib."
     evil = "<img src=x onerror=\"document.title='hacked'\">"
     rows = [row(f"d{i}", t, [record(t, [quote], summary=evil)]) for i, t in enumerate(texts)]
+    rows[1]["flags"] = [{"record": 0, "problem": f"Record 1: {evil} contradicts the code."}]
     page = tmp_path / "review.html"
     results = write_rows(tmp_path / "r.jsonl", rows)
     rendered = CliRunner().invoke(
@@ -186,6 +187,12 @@ def test_pages_and_untrusted_text(browser: Any, tmp_path: Path) -> None:
     assert browser.title == "Review: r.jsonl"  # no script or handler from the texts ran
     assert not browser.find_elements(By.CSS_SELECTOR, "#docs script, #docs img, #docs b")
     assert evil in browser.find_element(By.ID, "row-0-0").text
+    assert browser.find_element(By.ID, "row-0-0").get_attribute("class") in ("", None)
+    flagged = browser.find_element(By.ID, "row-1-0")  # a flag's text stays text, too
+    assert flagged.get_attribute("class") == "flagged"
+    assert flagged.find_elements(By.TAG_NAME, "td")[1].get_attribute("title") == (
+        f"Review: Record 1: {evil} contradicts the code."
+    )
     boxes = browser.find_elements(By.CSS_SELECTOR, ".text")
     assert [b.get_property("textContent") for b in boxes] == texts[:2]
     marks = browser.find_elements(By.CSS_SELECTOR, "mark.ev")

@@ -91,8 +91,9 @@ def page_data(docs: list[ReviewDocument], colours: dict[str, str]) -> list[dict[
                 "colour": colours.get(event_type(r), PALETTE[0]),
                 "values": [f.get(c, "") for c in columns],
                 "evidence": [f"{s.start}–{s.end}" for s in spans],
+                "review": doc.flags.get(n, []),
             }
-            for r, f, spans in zip(doc.records, fields, doc.spans, strict=True)
+            for n, (r, f, spans) in enumerate(zip(doc.records, fields, doc.spans, strict=True))
         ]
         out.append(
             {

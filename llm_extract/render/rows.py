@@ -45,6 +45,8 @@ class ReviewDocument:
     #: Character spans of chunks whose extraction failed (a "partial" row): records may be
     #: missing there.
     failed_spans: list[tuple[int, int]] = field(default_factory=list)
+    #: Per record, what its flags say (the model kept a code its own quotes contradict).
+    flags: dict[int, list[str]] = field(default_factory=dict)
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -97,7 +99,13 @@ def load_documents(path: Path) -> list[ReviewDocument]:
             for c in row.get("failed_chunks") or []
             if isinstance(c, dict) and {"start", "end"} <= c.keys()
         ]
-        docs.append(ReviewDocument(doc_id, source, status, text, records, spans, None, failed))
+        flags: dict[int, list[str]] = {}
+        for flag in row.get("flags") or []:
+            if isinstance(flag, dict) and isinstance(flag.get("record"), int):
+                flags.setdefault(flag["record"], []).append(str(flag.get("problem", "")))
+        docs.append(
+            ReviewDocument(doc_id, source, status, text, records, spans, None, failed, flags)
+        )
     return docs
 
 

@@ -88,7 +88,13 @@
       row.id = "row-" + di + "-" + ri;
       var swatch = row.appendChild(el("td", "swatch"));
       swatch.style.background = rec.colour;
-      row.appendChild(el("td", null, ri + 1));
+      var index = row.appendChild(el("td", null, ri + 1));
+      if (rec.review.length) {
+        // Flagged: the model kept a code that the record's own quotes contradict.
+        row.className = "flagged";
+        index.textContent = (ri + 1) + " \u2691";
+        index.title = "Review: " + rec.review.join(" ");
+      }
       if (!typed) row.appendChild(el("td", null, rec.type));
       rec.values.forEach(function (v) { row.appendChild(el("td", null, v)); });
       row.appendChild(el("td", null, rec.evidence.join(", ")));
