@@ -144,3 +144,20 @@ def test_embedded_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert res.exit_code == 3
     assert "pip install 'llm-extract[local]'" in res.stderr
     assert "no endpoint configured" in res.stderr  # the stderr notice before starting
+
+
+def test_extract_says_on_stderr_how_many_records_are_flagged(tmp_path: Path) -> None:
+    from tests.fakes import FakeServer, LoopbackServer
+    from tests.test_strategies import STONES, answer
+
+    note = tmp_path / "note.txt"
+    note.write_text(STONES, encoding="utf-8")
+    fake = FakeServer()
+    protest = answer("Protests: peaceful", "On 12 March 2021", "Tamale", "Protesters", None, [1])
+    fake.enqueue(protest).enqueue(protest)  # the model keeps its code when asked to check it
+    with LoopbackServer(fake) as server:
+        res = run("extract", str(note), "--published", "2021-03-15", "--base-url", server.url,
+                  "--model", "m")  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    assert "1 record(s) flagged for review" in res.stderr
+    assert json.loads(res.stdout)["flags"][0]["record"] == 0
