@@ -97,7 +97,8 @@ def merge(records: list[BaseModel], *, fuzzy: bool = False) -> list[BaseModel]:
     """Drop repeated events (first one wins) and give the kept one all their evidence.
 
     With ``fuzzy``, two records are also one event when the schema's ``same_event()`` says so
-    (pieces cut from one article describe an event in different words).
+    (pieces cut from one article describe an event in different words), and the schema's
+    ``joined()`` may combine their fields.
     """
     kept: list[tuple[Any, BaseModel]] = []
     for record in records:
@@ -115,13 +116,17 @@ def merge(records: list[BaseModel], *, fuzzy: bool = False) -> list[BaseModel]:
             kept.append((key, record))
             continue
         first = kept[at][1]
+        # The schema may say how two records of one event combine (``joined``); by default the
+        # first one's fields stand.
+        joined = getattr(first, "joined", None)
+        base = joined(record) if fuzzy and callable(joined) else first
         updates: dict[str, Any] = {}
         for name in evidence_fields(first):
             mine, theirs = getattr(first, name), getattr(record, name)
             seen = {(e.start, e.end) for e in mine}
             extra = [e for e in theirs if (e.start, e.end) not in seen]
             updates[name] = (mine + extra)[:MAX_KEPT_EVIDENCE]
-        kept[at] = (kept[at][0], first.model_copy(update=updates))
+        kept[at] = (kept[at][0], base.model_copy(update=updates))
     return [record for _, record in kept]
 
 

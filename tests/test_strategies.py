@@ -9,6 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from llm_extract import ConfigError, Document, Extractor, load_schema
+from llm_extract.acled.codebook import CODES
 from llm_extract.context import ExtractionContext, extraction_context
 from llm_extract.grounding import Evidence, ground
 from llm_extract.schema_kit import MAX_KEPT_EVIDENCE
@@ -332,6 +333,42 @@ def test_flags_name_merged_records_of_a_long_document(
     assert result.chunks > 1
     protests = [n for n, r in enumerate(result.records) if r.sub_event_type == "Peaceful protest"]
     assert [f.record for f in result.flags] == protests == [protests[0]]
+
+
+MARCH = (
+    "On 1 May 2020, party members held a march in Izmir despite the curfew. "
+    "Police dispersed the group and detained 5 protesters."
+)
+
+
+@pytest.mark.parametrize(
+    ("second", "place", "one_event"),
+    [
+        ("Protests: with intervention", "Izmir", True),
+        ("Riots: violent demonstration", "Izmir", True),
+        ("Protests: with intervention", "Ankara", False),  # another place: another protest
+        ("Violence against civilians: attack", "Izmir", False),  # not a protest going further
+    ],
+)
+def test_a_protest_and_how_it_went_on_are_one_event(
+    fake: FakeServer, fake_backend: FakeBackend, second: str, place: str, one_event: bool
+) -> None:
+    march = answer("Protests: peaceful", "On 1 May 2020", "Izmir", "Protesters", None, [1])
+    march["records"][0]["actor1"] = {"name": "Protesters", "category": "Protesters",
+                                     "associated": ["Party members"]}  # fmt: skip
+    police = answer(second, "On 1 May 2020", place, "Police Forces", "Protesters", [2])
+    police["records"][0]["actor2"]["category"] = "Protesters"
+    fake.responder = lambda body: {"records": march["records"] + police["records"]}
+    result = make(fake_backend, strategy="find-fill").extract(MARCH, published="2020-05-02")
+    if not one_event:
+        assert len(result.records) == 2
+        return
+    (record,) = result.records
+    assert record.sub_event_type == CODES[second]
+    crowd = "Rioters" if second.startswith("Riots") else "Protesters"
+    assert (record.actor1.name, record.actor1.associated) == (crowd, ["Party members"])
+    assert record.actor2.name == "Police Forces"
+    assert [e.sentence for e in record.evidence] == [1, 2]
 
 
 def test_follow_up_records_pairs_by_cited_evidence() -> None:
