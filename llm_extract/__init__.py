@@ -32,7 +32,7 @@ from llm_extract.errors import (
 )
 from llm_extract.extractor import Extractor, aextract, extract
 from llm_extract.grounding import Evidence
-from llm_extract.result import Attempts, ExtractionResult, Usage
+from llm_extract.result import Attempts, ExtractionResult, Flag, Usage
 from llm_extract.schema_kit import Cue, DateExpression, EventDate, EventRecord, EvidenceRefs
 from llm_extract.schemas import Schema, load_schema, shipped_schemas
 from llm_extract.settings import ExtractorSettings
@@ -70,6 +70,7 @@ __all__ = [
     "Extractor",
     "ExtractorSettings",
     "FindThenFill",
+    "Flag",
     "InputError",
     "LlmExtractError",
     "ModelNotFoundError",
