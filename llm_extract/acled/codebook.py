@@ -7,7 +7,6 @@ so the record class reads as the record, and the codebook as the codebook.
 
 from __future__ import annotations
 
-from itertools import chain
 from typing import Literal, get_args
 
 from llm_extract.schema_kit import Cue
@@ -21,68 +20,37 @@ EventType = Literal[
     "Strategic developments",
 ]
 
-SubEventType = Literal[
-    "Armed clash",
-    "Government regains territory",
-    "Non-state actor overtakes territory",
-    "Chemical weapon",
-    "Air/drone strike",
-    "Suicide bomb",
-    "Shelling/artillery/missile attack",
-    "Remote explosive/landmine/IED",
-    "Grenade",
-    "Sexual violence",
-    "Attack",
-    "Abduction/forced disappearance",
-    "Peaceful protest",
-    "Protest with intervention",
-    "Excessive force against protesters",
-    "Violent demonstration",
-    "Mob violence",
-    "Agreement",
-    "Arrests",
-    "Change to group/activity",
-    "Disrupted weapons use",
-    "Headquarters or base established",
-    "Looting/property destruction",
-    "Non-violent transfer of territory",
-    "Other",
+# The sub-event types of each event type: one list each, so the flat type and the taxonomy
+# cannot disagree.
+_BATTLES = Literal[
+    "Armed clash", "Government regains territory", "Non-state actor overtakes territory"
 ]
+_EXPLOSIONS = Literal[
+    "Chemical weapon", "Air/drone strike", "Suicide bomb", "Shelling/artillery/missile attack",
+    "Remote explosive/landmine/IED", "Grenade",
+]  # fmt: skip
+_VIOLENCE = Literal["Sexual violence", "Attack", "Abduction/forced disappearance"]
+_PROTESTS = Literal[
+    "Peaceful protest", "Protest with intervention", "Excessive force against protesters"
+]
+_RIOTS = Literal["Violent demonstration", "Mob violence"]
+_STRATEGIC = Literal[
+    "Agreement", "Arrests", "Change to group/activity", "Disrupted weapons use",
+    "Headquarters or base established", "Looting/property destruction",
+    "Non-violent transfer of territory", "Other",
+]  # fmt: skip
+SubEventType = Literal[_BATTLES, _EXPLOSIONS, _VIOLENCE, _PROTESTS, _RIOTS, _STRATEGIC]
 
 #: ACLED's event types and the sub-event types that belong to each.
 TAXONOMY: dict[str, list[str]] = {
-    "Battles": [
-        "Armed clash",
-        "Government regains territory",
-        "Non-state actor overtakes territory",
-    ],
-    "Explosions/Remote violence": [
-        "Chemical weapon",
-        "Air/drone strike",
-        "Suicide bomb",
-        "Shelling/artillery/missile attack",
-        "Remote explosive/landmine/IED",
-        "Grenade",
-    ],
-    "Violence against civilians": ["Sexual violence", "Attack", "Abduction/forced disappearance"],
-    "Protests": [
-        "Peaceful protest",
-        "Protest with intervention",
-        "Excessive force against protesters",
-    ],
-    "Riots": ["Violent demonstration", "Mob violence"],
-    "Strategic developments": [
-        "Agreement",
-        "Arrests",
-        "Change to group/activity",
-        "Disrupted weapons use",
-        "Headquarters or base established",
-        "Looting/property destruction",
-        "Non-violent transfer of territory",
-        "Other",
-    ],
+    "Battles": list(get_args(_BATTLES)),
+    "Explosions/Remote violence": list(get_args(_EXPLOSIONS)),
+    "Violence against civilians": list(get_args(_VIOLENCE)),
+    "Protests": list(get_args(_PROTESTS)),
+    "Riots": list(get_args(_RIOTS)),
+    "Strategic developments": list(get_args(_STRATEGIC)),
 }
-assert sorted(chain.from_iterable(TAXONOMY.values())) == sorted(get_args(SubEventType))
+assert list(TAXONOMY) == list(get_args(EventType))
 TYPE_OF = {sub: event_type for event_type, subs in TAXONOMY.items() for sub in subs}
 
 #: One-line coding rules per sub-event type (after the ACLED codebook, in our own words); the
