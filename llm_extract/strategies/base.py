@@ -172,9 +172,9 @@ def follow_up_records(first: Sequence[Any], again: Sequence[Any]) -> list[tuple[
 
     A follow-up that drops every record keeps the first answer (a small model answers a
     correction with an empty list). A follow-up to an empty answer may give any number. A
-    follow-up to a non-empty answer asked for codes to be checked, so it may not add records:
-    answering a protest code correction, the 1.5B model split one note's protest into two or
-    three records (record precision on ACLED notes fell from 0.91 to 0.80). Each first record is
+    follow-up to a non-empty answer asked for codes to be checked, so it may not add records (a
+    guard: splitting one event into several while correcting a code is what a small model
+    does; on the benchmark notes no follow-up answer has done it so far). Each first record is
     then replaced by the new record citing most of its evidence (ties: the one at its place in
     the list); one whose evidence no new record cites stays as it was.
     """
