@@ -215,7 +215,7 @@ class Extractor:
             sent = list(pool.map(lambda i: self._chunk_outcome(pieces[i], pub), order))
         outcomes = _in_plan_order(order, sent)
         seconds = time.perf_counter() - started
-        return self._combine(doc, pieces, outcomes, seconds)
+        return self.combined(doc, pieces, outcomes, seconds)
 
     async def aextract(
         self,
@@ -243,7 +243,7 @@ class Extractor:
         sent = await asyncio.gather(*(run(pieces[i]) for i in order))
         seconds = time.perf_counter() - started
         outcomes = _in_plan_order(order, list(sent))
-        return self._combine(doc, pieces, outcomes, seconds)
+        return self.combined(doc, pieces, outcomes, seconds)
 
     def extract_many(
         self,
@@ -407,14 +407,20 @@ class Extractor:
         ]
         return asked, followup.at_least_one
 
-    def _combine(
+    def combined(
         self, doc: Document, pieces: list[Chunk], outcomes: list[_PieceOutcome], seconds: float
     ) -> ExtractionResult:
+        """A document's result from its pieces' outcomes: merged, settled and flagged as the
+        strategy and schema say (the live path and batch collect alike)."""
         finish = partial(self.strategy.finish, doc=doc)
-        return combine(doc, pieces, outcomes, seconds, finish, self._flags)
+        flag = partial(codebook_flags, schema=self.schema)
+        return combine(doc, pieces, outcomes, seconds, finish, flag)
 
-    def _flags(self, records: list[Any]) -> list[Flag]:
-        return codebook_flags(records, self.schema)
+    def finished(self, records: list[Any], doc: Document) -> tuple[list[Any], list[Flag]]:
+        """The records of a document sent whole, finished as :meth:`combined` finishes pieces'
+        (merged and settled), and their flags (the live path and batch collect alike)."""
+        records = self.strategy.finish(records, doc=doc)
+        return records, codebook_flags(records, self.schema)
 
     def _send_order(self, pieces: list[Chunk]) -> list[int]:
         """Plan indexes in the order to send them: pieces whose prompts carry the same cue
@@ -477,10 +483,11 @@ class Extractor:
     ) -> ExtractionResult:
         finish(log)
         records = [dates_from_evidence(r, pub, doc) for r in parsed.records]
+        flags: list[Flag] = []
         if whole:
-            # A document sent whole is finished here as pieces are in `combine`: the same
+            # A document sent whole is finished here as pieces are in `combined`: the same
             # merging and settling, whichever path it took (a short note, a batch collect).
-            records = self.strategy.finish(records, doc=doc)
+            records, flags = self.finished(records, doc)
         return ExtractionResult(
             document_id=doc.id,
             schema_name=self.schema.name,
@@ -489,7 +496,7 @@ class Extractor:
             usage=log.usage,
             attempts=log.attempts,
             seconds=round(seconds, 3),
-            flags=self._flags(records) if whole else [],
+            flags=flags,
         )
 
 

@@ -25,7 +25,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -55,7 +54,7 @@ from llm_extract.batchfiles.state import (
     Request,
     state_path,
 )
-from llm_extract.chunking import Chunk, combine
+from llm_extract.chunking import Chunk
 from llm_extract.concurrent import Outcome
 from llm_extract.documents import Document, parse_published
 from llm_extract.errors import (
@@ -68,7 +67,7 @@ from llm_extract.inputs import Job
 from llm_extract.output_file import open_output
 from llm_extract.result import Attempts, ExtractionResult, Usage
 from llm_extract.schema_kit import dates_from_evidence
-from llm_extract.strategies.base import codebook_flags, dropped_records, follow_up_records
+from llm_extract.strategies.base import dropped_records, follow_up_records
 
 if TYPE_CHECKING:
     from llm_extract.extractor import Extractor
@@ -389,15 +388,12 @@ def _row(run: _Round, document_id: str, doc: Doc) -> dict[str, Any]:
         first = outcomes[0]
         if isinstance(first, LlmExtractError):
             error = first
-        else:  # finished as the live path finishes a document sent whole
-            finished = run.extractor.strategy.finish(first.records, doc=whole)
-            flags = codebook_flags(finished, run.extractor.schema)
-            result = first.model_copy(update={"records": finished, "flags": flags})
+        else:
+            records, flags = run.extractor.finished(first.records, whole)
+            result = first.model_copy(update={"records": records, "flags": flags})
     else:
         try:
-            finish = partial(run.extractor.strategy.finish, doc=whole)
-            flag = partial(codebook_flags, schema=run.extractor.schema)
-            result = combine(whole, chunks, outcomes, 0.0, finish, flag)
+            result = run.extractor.combined(whole, chunks, outcomes, 0.0)
         except LlmExtractError as e:
             error = e
     return result_row(job, Outcome(0, whole, doc.published, result, error))
