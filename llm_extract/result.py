@@ -82,6 +82,17 @@ class Flag(BaseModel):
     problem: str = Field(description="What contradicts the code, as the follow-up said it.")
 
 
+def row_flags(row: dict[str, Any]) -> dict[int, list[str]]:
+    """A written result row's ``flags``: record index -> what its flags say. Entries that are
+    not ``{"record": int, ...}`` are skipped (a row edited or written by another tool)."""
+    flags: dict[int, list[str]] = {}
+    for flag in row.get("flags") or []:
+        at = flag.get("record") if isinstance(flag, dict) else None
+        if isinstance(at, int) and not isinstance(at, bool):
+            flags.setdefault(at, []).append(str(flag.get("problem", "")))
+    return flags
+
+
 class ExtractionResult(BaseModel):
     """Validated records for one document, with usage and attempts (also on success).
 

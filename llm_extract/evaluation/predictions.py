@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from llm_extract.errors import InputError
-from llm_extract.result import ExtractionResult
+from llm_extract.result import ExtractionResult, row_flags
 
 Actor = tuple[str, list[str]]
 
@@ -99,9 +99,9 @@ def read_predictions(path: str | Path, texts: dict[str, str]) -> dict[str, Predi
         # A failed extraction still spent tokens; its error line carries them.
         usage = row.get("usage") or (error.get("usage") if isinstance(error, dict) else None) or {}
         events = [read_event(r, text) for r in row.get("records") or []]
-        for flag in row.get("flags") or []:
-            if isinstance(flag, dict) and 0 <= int(flag.get("record", -1)) < len(events):
-                events[int(flag["record"])].flagged = True
+        for at in row_flags(row):
+            if 0 <= at < len(events):
+                events[at].flagged = True
         out[doc_id] = Prediction(
             events=events,
             error=(error.get("message") if isinstance(error, dict) else error) or None,

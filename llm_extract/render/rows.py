@@ -17,6 +17,7 @@ from typing import Any
 
 from llm_extract.documents import Document
 from llm_extract.errors import InputError
+from llm_extract.result import row_flags
 
 _JSONL_LINE = re.compile(r"^(?P<path>.+\.jsonl):(?P<line>\d+)$")
 _EVIDENCE_KEYS = {"quote", "start", "end"}
@@ -99,10 +100,7 @@ def load_documents(path: Path) -> list[ReviewDocument]:
             for c in row.get("failed_chunks") or []
             if isinstance(c, dict) and {"start", "end"} <= c.keys()
         ]
-        flags: dict[int, list[str]] = {}
-        for flag in row.get("flags") or []:
-            if isinstance(flag, dict) and isinstance(flag.get("record"), int):
-                flags.setdefault(flag["record"], []).append(str(flag.get("problem", "")))
+        flags = row_flags(row)
         docs.append(
             ReviewDocument(doc_id, source, status, text, records, spans, None, failed, flags)
         )
