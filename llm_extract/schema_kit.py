@@ -269,12 +269,6 @@ def without_injured(counts: list[int], text: str) -> list[int]:
     return kept
 
 
-def injured_only(count: int, text: str) -> bool:
-    """Whether ``text`` states ``count`` only as a number of injured people (see
-    :func:`without_injured`)."""
-    return count > 0 and not without_injured([count], text)
-
-
 def _sum_counts(value: Any, info: ValidationInfo) -> Any:
     if isinstance(value, list):
         if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value):
