@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from tenacity import Retrying
 
-from llm_extract import concurrent, recording
+from llm_extract import concurrent, piece, recording
 from llm_extract.backends import Backend, resolve_backend
 from llm_extract.cache import ResponseCache
 from llm_extract.chunking import Chunk, combine
 from llm_extract.clients import Clients
 from llm_extract.concurrent import ManyItem, Outcome
-from llm_extract.context import ExtractionContext, extraction_context
 from llm_extract.documents import Document, parse_published
 from llm_extract.errors import (
     ConfigError,
@@ -35,24 +34,15 @@ from llm_extract.errors import (
 )
 from llm_extract.limiter import RateLimit, gate_for
 from llm_extract.result import ExtractionResult, Flag
-from llm_extract.schema_kit import dates_from_evidence
 from llm_extract.schemas import Schema, load_schema
 from llm_extract.settings import ExtractorSettings
 from llm_extract.strategies import Strategy, resolve_strategy
-from llm_extract.strategies.base import codebook_flags, dropped_records, follow_up_records
+from llm_extract.strategies.base import codebook_flags
 from llm_extract.templates import PromptTemplate
 from llm_extract.transport import (
     DEFAULT_TRANSPORT_RETRIES,
     CallLog,
     transport_retrying,
-    with_async_transport_retries,
-    with_transport_retries,
-)
-from llm_extract.validate import (
-    finish,
-    patch_create,
-    structured_call_kwargs,
-    translate_failure,
 )
 
 if TYPE_CHECKING:
@@ -60,7 +50,6 @@ if TYPE_CHECKING:
 
 DEFAULT_SCHEMA = "conflict_events"
 _D = ExtractorSettings()  # the defaults live in the settings (the CLI shows the same ones)
-_CHARS_PER_TOKEN = 4  # rough, for refusing clearly-too-long prompts before sending them
 _PieceOutcome = ExtractionResult | LlmExtractError  # what one piece of a document gives
 # A chunk failing in these ways is reported in the result; other errors (bad key, no server)
 # would fail every chunk alike, so they stop the document.
@@ -183,7 +172,9 @@ class Extractor:
         rated = s.requests_per_minute or s.tokens_per_minute
         self.gate.rate = RateLimit(s.requests_per_minute, s.tokens_per_minute) if rated else None
         self.cache = ResponseCache(s.cache) if s.cache else None
-        self._clients = Clients(self.backend, self.timeout, own_recording, self.gate, self.cache)
+        #: HTTP clients (recording, cache and gate in their transport); :mod:`llm_extract.piece`
+        #: sends each piece through them.
+        self.clients = Clients(self.backend, self.timeout, own_recording, self.gate, self.cache)
 
     @classmethod
     def from_settings(cls, settings: ExtractorSettings, **backend_options: Any) -> Extractor:
@@ -208,7 +199,7 @@ class Extractor:
         doc, pub = self._document(text, document_id), parse_published(published)
         pieces = self.plan(doc)
         if _is_whole(pieces, doc):
-            return self._extract_one(doc, pub, whole=True)
+            return piece.ask(self, doc, pub, whole=True)
         started = time.perf_counter()
         order = self._send_order(pieces)
         with ThreadPoolExecutor(self._piece_workers(pieces)) as pool:
@@ -228,7 +219,7 @@ class Extractor:
         doc, pub = self._document(text, document_id), parse_published(published)
         pieces = self.plan(doc)
         if _is_whole(pieces, doc):
-            return await self._aextract_one(doc, pub, whole=True)
+            return await piece.aask(self, doc, pub, whole=True)
         started = time.perf_counter()
         order = self._send_order(pieces)
         gate = asyncio.Semaphore(self._piece_workers(pieces))
@@ -236,7 +227,7 @@ class Extractor:
         async def run(chunk: Chunk) -> _PieceOutcome:
             async with gate:
                 try:
-                    return await self._aextract_one(chunk.document, pub, whole=False)
+                    return await piece.aask(self, chunk.document, pub, whole=False)
                 except _CHUNK_ERRORS as e:
                     return e
 
@@ -269,7 +260,7 @@ class Extractor:
     def set_concurrency(self, concurrency: int) -> None:
         """Requests in flight on this endpoint (for every extractor on it in this process)."""
         self.concurrency = concurrency
-        self.gate = self._clients.gate = gate_for(self.backend.endpoint, concurrency)
+        self.gate = self.clients.gate = gate_for(self.backend.endpoint, concurrency)
 
     def extract_file(
         self, path: str | Path, *, published: str | date | None = None
@@ -294,7 +285,8 @@ class Extractor:
         doc, pub = self._document(text, None), parse_published(published)
         pieces = self.plan(doc)
         return [
-            (pieces[i], self._messages(pieces[i].document, pub)) for i in self._send_order(pieces)
+            (pieces[i], piece.prompt_messages(self, pieces[i].document, pub))
+            for i in self._send_order(pieces)
         ]
 
     def request_kwargs(
@@ -304,16 +296,16 @@ class Extractor:
         turns them into the request body); :mod:`llm_extract.batchfiles` writes the same body
         into batch files. ``log`` collects the validation errors; ``at_least_one`` asks with
         the schema that requires a record (an insisting follow-up)."""
-        return self._request(messages, log, at_least_one)
+        return piece.request(self, messages, log, at_least_one)
 
     def close(self) -> None:
         """Close HTTP clients (the shared embedded server stays up for the process) and write
         the ``record=`` file."""
-        self._clients.close()
+        self.clients.close()
         self.backend.close()
 
     async def aclose(self) -> None:
-        await self._clients.aclose()
+        await self.clients.aclose()
         self.close()
 
     def __enter__(self) -> Extractor:
@@ -323,89 +315,6 @@ class Extractor:
         self.close()
 
     # --- steps -----------------------------------------------------------------------------
-
-    def _extract_one(self, doc: Document, pub: date | None, *, whole: bool) -> ExtractionResult:
-        messages = self._messages(doc, pub)
-        log = CallLog()
-        create = patch_create(
-            with_transport_retries(
-                self._clients.sync().chat.completions.create,
-                self.transport_policy,
-                log,
-                self._clients.where(),
-                self.gate.paused_for,
-            ),
-            self.backend.mode,
-        )
-        started = time.perf_counter()
-        with extraction_context(ExtractionContext(doc, pub)):
-            parsed = self._parsed(lambda: create(**self._request(messages, log)), log)
-            followup = self._followup(doc, messages, parsed, log, whole)
-            if followup is not None:
-                asked, strict = followup
-                try:
-                    again = self._parsed(lambda: create(**self._request(asked, log, strict)), log)
-                    parsed = _better(parsed, again, log)
-                except ExtractionFailedError as e:
-                    log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
-        return self._result(doc, pub, parsed, log, time.perf_counter() - started, whole)
-
-    async def _aextract_one(
-        self, doc: Document, pub: date | None, *, whole: bool
-    ) -> ExtractionResult:
-        messages = self._messages(doc, pub)
-        log = CallLog()
-        create = patch_create(
-            with_async_transport_retries(
-                self._clients.async_().chat.completions.create,
-                self.transport_policy,
-                log,
-                self._clients.where(),
-                self.gate.paused_for,
-            ),
-            self.backend.mode,
-        )
-        started = time.perf_counter()
-        with extraction_context(ExtractionContext(doc, pub)):
-            parsed = await self._aparsed(create(**self._request(messages, log)), log)
-            followup = self._followup(doc, messages, parsed, log, whole)
-            if followup is not None:
-                asked, strict = followup
-                try:
-                    again = await self._aparsed(create(**self._request(asked, log, strict)), log)
-                    parsed = _better(parsed, again, log)
-                except ExtractionFailedError as e:
-                    log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
-        return self._result(doc, pub, parsed, log, time.perf_counter() - started, whole)
-
-    def _parsed(self, call: Any, log: CallLog) -> Any:
-        try:
-            return call()
-        except Exception as exc:
-            raise translate_failure(exc, log, self.validation_retries) from exc
-
-    async def _aparsed(self, pending: Any, log: CallLog) -> Any:
-        try:
-            return await pending
-        except Exception as exc:
-            raise translate_failure(exc, log, self.validation_retries) from exc
-
-    def _followup(
-        self, doc: Document, messages: list[dict[str, str]], parsed: Any, log: CallLog, whole: bool
-    ) -> tuple[list[dict[str, str]], bool] | None:
-        """The strategy's one follow-up request for this answer (its messages, and whether
-        it requires a record), or None. Counted apart from validation re-asks."""
-        followup = self.strategy.review(doc, list(parsed.records), self.schema, whole=whole)
-        if followup is None or log.last_content is None:
-            return None
-        log.attempts.second_looks += 1
-        log.attempts.second_look_reasons.append(followup.note)
-        asked = [
-            *messages,
-            {"role": "assistant", "content": log.last_content},
-            {"role": "user", "content": followup.note},
-        ]
-        return asked, followup.at_least_one
 
     def combined(
         self, doc: Document, pieces: list[Chunk], outcomes: list[_PieceOutcome], seconds: float
@@ -437,7 +346,7 @@ class Extractor:
 
     def _chunk_outcome(self, chunk: Chunk, pub: date | None) -> _PieceOutcome:
         try:
-            return self._extract_one(chunk.document, pub, whole=False)
+            return piece.ask(self, chunk.document, pub, whole=False)
         except _CHUNK_ERRORS as e:
             return e
 
@@ -445,59 +354,6 @@ class Extractor:
         if isinstance(text, Document):
             return text
         return Document.from_text(text, id=document_id, max_chars=self.max_chars)
-
-    def _messages(self, doc: Document, pub: date | None) -> list[dict[str, str]]:
-        hints = self.strategy.hints(doc, self.schema)
-        messages = self.template.render(doc, self.schema, pub, tuple(hints.values()), tuple(hints))
-        window = self.backend.context_window
-        prompt_chars = sum(len(m["content"]) for m in messages)
-        if window and prompt_chars / _CHARS_PER_TOKEN + self.max_tokens > window:
-            raise InputError(
-                f"The prompt for {doc.source or doc.id} is about "
-                f"{prompt_chars // _CHARS_PER_TOKEN:,} tokens; with {self.max_tokens} for the "
-                f"answer it exceeds {self.backend.label}'s context of {window:,}.",
-                "Lower chunk_chars (--chunk-chars), or use an endpoint with a longer context.",
-            )
-        return messages
-
-    def _request(
-        self, messages: list[dict[str, str]], log: CallLog, at_least_one: bool = False
-    ) -> dict[str, Any]:
-        model = self.schema.insisting_model if at_least_one else self.schema.response_model
-        return {
-            "messages": messages,
-            "model": self.backend.model,
-            "max_tokens": self.max_tokens,
-            "temperature": self.temperature,
-            **structured_call_kwargs(model, self.validation_retries, log),
-        }
-
-    def _result(
-        self,
-        doc: Document,
-        pub: date | None,
-        parsed: Any,
-        log: CallLog,
-        seconds: float,
-        whole: bool,
-    ) -> ExtractionResult:
-        finish(log)
-        records = [dates_from_evidence(r, pub, doc) for r in parsed.records]
-        flags: list[Flag] = []
-        if whole:
-            # A document sent whole is finished here as pieces are in `combined`: the same
-            # merging and settling, whichever path it took (a short note, a batch collect).
-            records, flags = self.finished(records, doc)
-        return ExtractionResult(
-            document_id=doc.id,
-            schema_name=self.schema.name,
-            model=self.backend.model,
-            records=records,
-            usage=log.usage,
-            attempts=log.attempts,
-            seconds=round(seconds, 3),
-            flags=flags,
-        )
 
 
 def _text(value: str | Path | None) -> str | None:
@@ -514,15 +370,6 @@ def _in_plan_order(order: list[int], sent: list[_PieceOutcome]) -> list[_PieceOu
 
 def _is_whole(pieces: list[Chunk], doc: Document) -> bool:
     return len(pieces) == 1 and pieces[0].document is doc
-
-
-def _better(first: Any, again: Any, log: CallLog) -> Any:
-    """The records that stand after a follow-up (:func:`follow_up_records`), as one answer."""
-    kept = follow_up_records(first.records, again.records)
-    records = [(again if which == "again" else first).records[n] for which, n in kept]
-    if len(kept) < len(again.records):
-        log.attempts.second_look_reasons.append(dropped_records(len(again.records), len(kept)))
-    return again.model_copy(update={"records": records})
 
 
 def extract(
