@@ -17,8 +17,9 @@ from llm_extract.batchfiles.api import (
     status,
     submit,
 )
-from llm_extract.batchfiles.collect import BatchAnswerError, Collected, collect
+from llm_extract.batchfiles.collect import Collected, collect
 from llm_extract.batchfiles.exchange import request_body
+from llm_extract.batchfiles.finished import BatchAnswerError
 from llm_extract.batchfiles.prepare import Limits, Prepared, prepare
 from llm_extract.batchfiles.state import BatchState, BatchStateError, state_path
 

@@ -26,11 +26,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from openai.types.completion_usage import CompletionUsage
 
-from llm_extract.batch import BatchSummary, result_row, write_line
+from llm_extract.batch import BatchSummary
 from llm_extract.batchfiles.exchange import (
     Answer,
     completion_of,
@@ -39,6 +39,7 @@ from llm_extract.batchfiles.exchange import (
     read_answer,
     request_body,
 )
+from llm_extract.batchfiles.finished import BatchAnswerError, first_line, write_finished
 from llm_extract.batchfiles.prepare import (
     DEFAULT_LIMITS,
     Limits,
@@ -55,18 +56,14 @@ from llm_extract.batchfiles.state import (
     state_path,
 )
 from llm_extract.chunking import Chunk
-from llm_extract.concurrent import Outcome
 from llm_extract.documents import Document, parse_published
 from llm_extract.errors import (
     ExtractionFailedError,
-    LlmExtractError,
     OutputTruncatedError,
     ValidationRetriesExhaustedError,
 )
-from llm_extract.inputs import Job
 from llm_extract.output_file import open_output
-from llm_extract.result import Attempts, ExtractionResult, Usage
-from llm_extract.schema_kit import dates_from_evidence
+from llm_extract.result import Attempts, Usage
 from llm_extract.strategies.base import dropped_records, follow_up_records
 
 if TYPE_CHECKING:
@@ -75,16 +72,6 @@ if TYPE_CHECKING:
 _MAX_ERROR_CHARS = 600
 #: Automatic resends of a request that got no answer (a provider's per-line error, or no line).
 DEFAULT_RESUBMITS = 1
-
-
-class BatchAnswerError(ExtractionFailedError):
-    """A batch request got no usable answer (a per-line error, a failed status, or no line)."""
-
-
-_ERRORS: dict[str, type[ExtractionFailedError]] = {
-    cls.__name__: cls
-    for cls in (BatchAnswerError, ValidationRetriesExhaustedError, OutputTruncatedError)
-}
 
 
 @dataclass
@@ -129,7 +116,7 @@ def collect(
         _take_results(run, results)
         if run.next:
             _write_next(run, limits)
-        _write_finished(run, stream, done)
+        write_finished(extractor, run.state, run.pieces, stream, done, run.out.summary)
         run.state.save(sidecar)
     run.out.pending_documents = sum(1 for d in run.state.documents.values() if not d.written)
     run.out.round = run.state.round
@@ -278,7 +265,7 @@ class _Round:
         cls = OutputTruncatedError if answer.truncated else ValidationRetriesExhaustedError
         self._fail(request, piece, attempts, cls(
             f"The model's answer still failed validation after {request.reasks} re-ask(s). "
-            f"Last error: {_first_line(str(answer.error))}",
+            f"Last error: {first_line(str(answer.error))}",
             "Try a stronger model, raise --validation-retries, or check the schema's validators.",
             last_output=answer.content, validation_errors=attempts.validation_errors,
         ))  # fmt: skip
@@ -355,82 +342,3 @@ def _completion(line: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str
         return None, f"HTTP {status}" + (f" ({detail})" if detail else "")
     completion = parse_completion(response.get("body"))
     return completion, "" if completion else "its response has no chat completion"
-
-
-def _write_finished(run: _Round, stream: IO[str], done: set[tuple[str, str]]) -> None:
-    for document_id, doc in run.state.documents.items():
-        if doc.written or any(p.status == "pending" for p in doc.pieces):
-            continue
-        doc.written = True
-        if doc.error is None and (document_id, doc.sha256) in done:
-            continue  # an earlier collect wrote it, then stopped before saving the state
-        row = _row(run, document_id, doc)
-        write_line(stream, row)
-        run.out.summary.count(row, doc.source)
-
-
-def _row(run: _Round, document_id: str, doc: Doc) -> dict[str, Any]:
-    if doc.error is not None:
-        job = Job(document_id, doc.source, metadata=doc.metadata, content=doc.source)
-        return {**result_row(job, Outcome(0, None)), "error": doc.error}
-    whole = Document.from_text(doc.text, id=document_id, source=doc.source,
-                               max_chars=len(doc.text) + 1)  # fmt: skip
-    job = Job(document_id, doc.source, whole, doc.published, metadata=doc.metadata)
-    chunks = run.pieces(document_id)
-    published = parse_published(doc.published)
-    outcomes = [
-        _outcome(run, chunk, piece, published)
-        for chunk, piece in zip(chunks, doc.pieces, strict=True)
-    ]
-    result: ExtractionResult | None = None
-    error: LlmExtractError | None = None
-    if len(chunks) == 1 and chunks[0].document.text == doc.text:
-        first = outcomes[0]
-        if isinstance(first, LlmExtractError):
-            error = first
-        else:
-            records, flags = run.extractor.finished(first.records, whole)
-            result = first.model_copy(update={"records": records, "flags": flags})
-    else:
-        try:
-            result = run.extractor.combined(whole, chunks, outcomes, 0.0)
-        except LlmExtractError as e:
-            error = e
-    return result_row(job, Outcome(0, whole, doc.published, result, error))
-
-
-def _outcome(
-    run: _Round, chunk: Chunk, piece: Piece, published: Any
-) -> ExtractionResult | LlmExtractError:
-    usage = Usage.model_validate(piece.usage)
-    attempts = Attempts.model_validate(piece.attempts)
-    if piece.status == "failed" or piece.answer is None:
-        e = piece.error or {"type": "BatchAnswerError", "message": "No answer."}
-        return _ERRORS.get(e["type"], BatchAnswerError)(
-            e["message"], e.get("fix"), attempts=attempts, usage=usage,
-            last_output=e.get("last_output"), validation_errors=e.get("validation_errors"),
-        )  # fmt: skip
-    answer = read_answer(
-        run.extractor, chunk.document, published, [{"role": "user", "content": ""}],
-        completion_of(run.extractor.backend.model, piece.answer),
-    )  # fmt: skip
-    if answer.parsed is None:  # it was valid when collected: the schema changed since
-        return BatchAnswerError(
-            f"A collected answer no longer validates: {_first_line(str(answer.error))}",
-            "Collect with the schema the requests were prepared with.",
-            attempts=attempts, usage=usage, last_output=piece.answer,
-        )  # fmt: skip
-    return ExtractionResult(
-        document_id=chunk.document.id,
-        schema_name=run.extractor.schema.name,
-        model=run.extractor.backend.model,
-        records=[dates_from_evidence(r, published, chunk.document) for r in answer.parsed.records],
-        usage=usage,
-        attempts=attempts,
-        seconds=0.0,
-    )
-
-
-def _first_line(message: str) -> str:
-    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
-    return " ".join(lines[:3])[:300]
