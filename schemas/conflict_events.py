@@ -27,6 +27,7 @@ from llm_extract.acled.matching import (
     GENERIC_NAMES,
     PLACE_NAMED,
     alike,
+    among_themselves,
     as_name,
     country_named,
     reports_only,
@@ -410,6 +411,9 @@ class ConflictEvent(EventRecord):
           other force is the model's guess: as actor1 it is "Unidentified Armed Group" ("one
           shell fell into the village"), as actor2 no actor ("prisoners rioted at the central
           prison").
+        * A clash of one kind of group among itself ("unidentified tribesmen clashed over a
+          vengeance dispute") has that group on both sides, as ACLED codes it, where the model
+          gave no second actor.
         """
         record = self
         if self.actor2 and (
@@ -421,6 +425,12 @@ class ConflictEvent(EventRecord):
             unknown = Actor(name="Unidentified Armed Group", category="Political militia",
                             associated=[])  # fmt: skip
             record = record.model_copy(update={"actor1": unknown})
+        if (
+            record.actor2 is None
+            and self.sub_event_type in {"Armed clash", "Mob violence"}
+            and among_themselves(cited_text(self))
+        ):
+            record = record.model_copy(update={"actor2": record.actor1})
         if self.sub_event_type == "Armed clash" and (sides := frontline_sides(text)):
             record = record._sides_named(sides, text)
         place, admin1 = self.location.place, self.location.admin1

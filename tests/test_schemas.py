@@ -665,6 +665,37 @@ def test_a_generic_state_force_the_text_never_names_is_not_kept(
 
 
 @pytest.mark.parametrize(
+    ("text", "sub_event_type", "actor2"),
+    [
+        # One kind of group clashing among itself: ACLED names it on both sides.
+        ("On 30 April 2020, unidentified tribesmen reportedly clashed in Lawdar over a feud.",
+         "Armed clash", "Tribesmen"),
+        ("On 30 April 2020, rival clans clashed over land in Lawdar.", "Armed clash",
+         "Tribesmen"),
+        # The other side is told (or none is): no second actor is made up.
+        ("On 30 April 2020, tribesmen clashed with soldiers in Lawdar.", "Armed clash", None),
+        ("On 30 April 2020, militants clashed in Lawdar.", "Armed clash", None),
+        ("On 30 April 2020, tribesmen clashed in Lawdar.", "Attack", None),
+    ],
+)  # fmt: skip
+def test_a_group_clashing_among_itself_is_on_both_sides(
+    text: str, sub_event_type: str, actor2: str | None
+) -> None:
+    from llm_extract.chunking import settle
+
+    record = load_schema("conflict_events").record
+    data = conflict_answer(evidence=[1], sub_event_type=sub_event_type,
+                           event_date=None)["records"][0]  # fmt: skip
+    del data["event_type"]
+    data["actor1"] = {"name": "Tribesmen", "category": "Identity militia", "associated": []}
+    data["actor2"] = None
+    with extraction_context(ExtractionContext(Document.from_text(text), SEED_PUBLISHED)):
+        coded = record.model_validate(data)
+    (settled,) = settle([coded], text)
+    assert (settled.actor2 and settled.actor2.name) == actor2
+
+
+@pytest.mark.parametrize(
     ("name", "category", "associated", "expected"),
     [
         ("Motorcycle driver", "Civilians", [], ("Civilians", ["Motorcycle driver"])),

@@ -569,6 +569,21 @@ def test_a_missing_date_is_read_from_the_cited_sentences_and_the_next_one(
          "Explosions/Remote violence: shelling/artillery/missile attack", None),
         ("A landmine exploded near Opytne; the SMM heard explosions involving a mine.",
          "Explosions/Remote violence: remote explosive/landmine/ied", None),
+        # A place named "Mine" is no mine; projectiles count as explosions do.
+        ("The OSCE SMM observed 21 explosions involving unknown weapons near Butovka Mine.",
+         "Explosions/Remote violence: remote explosive/landmine/ied",
+         '"Explosions/Remote violence: shelling/artillery/missile attack"'),
+        ("The OSCE SMM observed 4 projectiles/shots involving unknown weapons near Pyshchevyk.",
+         "Explosions/Remote violence: air/drone strike",
+         '"Explosions/Remote violence: shelling/artillery/missile attack"'),
+        ("The OSCE SMM observed 2 projectiles/shots involving unknown weapons in both directions "
+         "of the frontline near Shyrokyne.", "Battles: armed clash", None),
+        # Small-arms fire alone is a clash; with explosions it stays shelling.
+        ("The OSCE SMM observed 97 shots/bursts of fire involving small arms near Kashtanove.",
+         "Explosions/Remote violence: air/drone strike", '"Battles: armed clash"'),
+        ("The OSCE SMM observed 35 explosions/bursts of fire involving heavy machineguns near "
+         "Novooleksandrivka.", "Explosions/Remote violence: shelling/artillery/missile attack",
+         None),
         ("Soldiers exchanged fire with rebels near Balcad.", "Battles: armed clash", None),
         # A crowd's violence is a riot even where police stepped in; police alone intervene.
         ("Marchers fought a brawl with police in Tamale; four were arrested.",
@@ -865,3 +880,15 @@ def test_uncited_casualty_counts_are_cited_for_the_event_just_before_them() -> N
         [_Cited(name="bus", evidence=[ground(i, full) for i in kept[1:]])], full
     )
     assert [e.sentence for e in room.evidence] == [*kept[1:], len(kept) + 1]  # type: ignore[attr-defined]
+
+
+def test_fire_in_both_directions_gets_no_shelling_note() -> None:
+    # The notes shown with a text: "projectiles ... in both directions" is a clash, so the
+    # observed-explosions note (code it shelling) must not contradict the exchange-of-fire one.
+    schema = load_schema("conflict_events")
+    text = ("On 29 April 2020, the OSCE SMM observed a total of 2 projectiles/shots involving "
+            "unknown weapons in both directions of the frontline near Shyrokyne.")  # fmt: skip
+    notes = FindThenFill().hints(Document.from_text(text), schema)
+    assert list(notes) == ["exchange-of-fire"]
+    alone = text.replace(" in both directions of the frontline", "")
+    assert list(FindThenFill().hints(Document.from_text(alone), schema)) == ["explosions-observed"]

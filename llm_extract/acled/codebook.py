@@ -113,6 +113,11 @@ _HURT = (
 )
 
 
+#: A monitor's count of blasts: "a total of 21 explosions involving unknown weapons",
+#: "4 projectiles/shots involving unknown weapons" (OSCE SMM reports).
+_OBSERVED = r"\b(?:explosions?|projectiles?)\b[^.]{0,40}\binvolving\b"
+
+
 def _cue(
     name: str, pattern: str, contradicts: set[str], hint: str, unless: str | None = None
 ) -> Cue:
@@ -193,12 +198,30 @@ CUES: tuple[Cue, ...] = (
     ),
     _cue(
         "explosions-observed",
-        r"\bexplosions?\b[^.]{0,40}\binvolving\b",
+        _OBSERVED,
         {"Remote explosive/landmine/IED", "Air/drone strike", "Grenade"},
-        "explosions counted by a monitor, with no mine, bomb, grenade or aircraft named, are an "
-        'event: "Explosions/Remote violence: shelling/artillery/missile attack".',
-        unless=r"\bmines?\b|\bied\b|\bbombs?\b|\bgrenades?\b|\bair\s*strikes?\b"
-        r"|\bairstrikes?\b|\bdrones?\b|\baircraft\b",
+        "explosions or projectiles counted by a monitor, with no mine, bomb, grenade or aircraft "
+        'named, are an event: "Explosions/Remote violence: shelling/artillery/missile attack".',
+        # A mine as a weapon, not a place: "near Butovka-Donetskaya Mine" hid this cue. Fire "in
+        # both directions" is the exchange-of-fire cue's clash.
+        unless=r"\blandmines?\b|\b(?:a|an|the|anti-[\w-]+)\s+mines?\b|\bied\b|\bbombs?\b"
+        r"|\bgrenades?\b|\bair\s*strikes?\b|\bairstrikes?\b|\bdrones?\b|\baircraft\b"
+        r"|\bin\s+both\s+directions\b",
+    ),
+    _cue(
+        "small-arms-observed",
+        r"\b(?:shots|bursts)\b[^.]{0,40}\binvolving\s+"
+        r"(?:small[- ]arms|(?:heavy\s+)?machine-?\s?guns?)",
+        {
+            "Air/drone strike",
+            "Shelling/artillery/missile attack",
+            "Remote explosive/landmine/IED",
+            "Grenade",
+        },
+        "shots or bursts of small-arms or machine-gun fire counted by a monitor, with no "
+        'explosion, are "Battles: armed clash" (the sides of the line; unknown: Unidentified '
+        "Armed Group).",
+        unless=r"\bexplosions?\b|\bprojectiles?\b",
     ),
     _cue(
         "air-strike",
@@ -224,7 +247,7 @@ CUES: tuple[Cue, ...] = (
         # bomber too.
         unless=r"\bair\s*strikes?\b|\bairstrikes?\b|\bdrones?\b|\baircraft\b|\bwarplanes?\b"
         r"|\bjets?\b|\bhelicopters?\b|\bshell\w*|\bmortars?\b|\brockets?\b|\bartillery\b"
-        r"|\bmissiles?\b|\bgrenades?\b|\bsuicide\b|\bexplosions?\b[^.]{0,40}\binvolving\b",
+        r"|\bmissiles?\b|\bgrenades?\b|\bsuicide\b|" + _OBSERVED,
     ),
     _cue(
         "grenade",

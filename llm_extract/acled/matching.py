@@ -100,6 +100,22 @@ def unnamed_force(name: str, text: str) -> bool:
     return name.strip().casefold() in _STATE_GENERIC and _FORCE_WORDS.search(text) is None
 
 
+#: One kind of group fighting among itself: "unidentified tribesmen reportedly clashed ... over
+#: a vengeance dispute", "rival clans clashed". ACLED names that group on both sides.
+_AMONG = re.compile(
+    r"\b(?:tribes(?:men)?|tribal\s+\w+|clans(?:men)?|clan\s+members|rival\s+\w+|factions"
+    r"|gangs|two\s+(?:groups|factions|gangs|clans|tribes|communities|families))\b"
+    r"[^.]{0,60}?\bclash(?:ed|es)\b(?![^.]{0,40}\b(?:with|against)\b)"
+    r"|\bclashed\s+among\s+themselves\b",
+    re.IGNORECASE,
+)
+
+
+def among_themselves(quotes: str) -> bool:
+    """Whether ``quotes`` tell of one kind of group clashing among itself, with no other side."""
+    return _AMONG.search(quotes) is not None
+
+
 def country_named(country: str, text: str) -> bool:
     """Whether ``text`` names the country (or a word it begins: "Syria" in "Syrian")."""
     return re.search(rf"\b{re.escape(country)}", text, re.IGNORECASE) is not None
