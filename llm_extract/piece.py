@@ -29,15 +29,8 @@ Messages = list[dict[str, str]]
 
 def ask(ex: Extractor, doc: Document, pub: date | None, *, whole: bool) -> ExtractionResult:
     """Send one piece and, when the strategy asks for one, its follow-up (blocking)."""
-    messages = prompt_messages(ex, doc, pub)
-    log = CallLog()
-    sync = ex.clients.sync().chat.completions.create
-    create = patch_create(
-        with_transport_retries(
-            sync, ex.transport_policy, log, ex.clients.where(), ex.gate.paused_for
-        ),
-        ex.backend.mode,
-    )
+    messages, log = prompt_messages(ex, doc, pub), CallLog()
+    create = _create(ex, log, async_=False)
     started = time.perf_counter()
     with extraction_context(ExtractionContext(doc, pub)):
         parsed = _parsed(ex, lambda: create(**request(ex, messages, log)), log)
@@ -54,15 +47,8 @@ def ask(ex: Extractor, doc: Document, pub: date | None, *, whole: bool) -> Extra
 
 async def aask(ex: Extractor, doc: Document, pub: date | None, *, whole: bool) -> ExtractionResult:
     """Async :func:`ask`."""
-    messages = prompt_messages(ex, doc, pub)
-    log = CallLog()
-    async_ = ex.clients.async_().chat.completions.create
-    create = patch_create(
-        with_async_transport_retries(
-            async_, ex.transport_policy, log, ex.clients.where(), ex.gate.paused_for
-        ),
-        ex.backend.mode,
-    )
+    messages, log = prompt_messages(ex, doc, pub), CallLog()
+    create = _create(ex, log, async_=True)
     started = time.perf_counter()
     with extraction_context(ExtractionContext(doc, pub)):
         parsed = await _aparsed(ex, create(**request(ex, messages, log)), log)
@@ -75,6 +61,20 @@ async def aask(ex: Extractor, doc: Document, pub: date | None, *, whole: bool) -
             except ExtractionFailedError as e:
                 log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
     return _result(ex, doc, pub, parsed, log, time.perf_counter() - started, whole)
+
+
+def _create(ex: Extractor, log: CallLog, *, async_: bool) -> Any:
+    """The client's ``create`` with transport retries under instructor's validation re-asks."""
+    wrap = with_async_transport_retries if async_ else with_transport_retries
+    client: Any = ex.clients.async_() if async_ else ex.clients.sync()
+    retried = wrap(
+        client.chat.completions.create,
+        ex.transport_policy,
+        log,
+        ex.clients.where(),
+        ex.gate.paused_for,
+    )
+    return patch_create(retried, ex.backend.mode)
 
 
 def prompt_messages(ex: Extractor, doc: Document, pub: date | None) -> Messages:
