@@ -31,6 +31,7 @@ from llm_extract.acled.matching import (
     alike,
     among_themselves,
     as_name,
+    civilians_hit,
     country_named,
     reports_only,
     same_actor,
@@ -336,6 +337,9 @@ class ConflictEvent(EventRecord):
         * A clash of one kind of group among itself ("unidentified tribesmen clashed over a
           vengeance dispute") has that group on both sides, as ACLED codes it, where the model
           gave no second actor.
+        * Violence against civilians is done to civilians, and a strike, shell or mine that the
+          quotes say killed or hurt civilians ("a landmine explosion injured a villager") has
+          them as actor2, as ACLED codes it, where the model gave no second actor.
         """
         record = self
         if self.actor2 and (
@@ -353,6 +357,12 @@ class ConflictEvent(EventRecord):
             and among_themselves(cited_text(self))
         ):
             record = record.model_copy(update={"actor2": record.actor1})
+        if record.actor2 is None and (
+            self.event_type == "Violence against civilians"
+            or (self.event_type == "Explosions/Remote violence" and civilians_hit(cited_text(self)))
+        ):
+            civilians = Actor(name="Civilians", category="Civilians", associated=[])
+            record = record.model_copy(update={"actor2": civilians})
         if self.sub_event_type == "Armed clash" and (sides := frontline_sides(text)):
             record = record._sides_named(sides, text)
         place, admin1 = self.location.place, self.location.admin1

@@ -675,7 +675,8 @@ def test_a_generic_state_force_the_text_never_names_is_not_kept(
         # The other side is told (or none is): no second actor is made up.
         ("On 30 April 2020, tribesmen clashed with soldiers in Lawdar.", "Armed clash", None),
         ("On 30 April 2020, militants clashed in Lawdar.", "Armed clash", None),
-        ("On 30 April 2020, tribesmen clashed in Lawdar.", "Attack", None),
+        ("On 30 April 2020, tribesmen clashed in Lawdar.", "Shelling/artillery/missile attack",
+         None),
     ],
 )  # fmt: skip
 def test_a_group_clashing_among_itself_is_on_both_sides(
@@ -688,6 +689,41 @@ def test_a_group_clashing_among_itself_is_on_both_sides(
                            event_date=None)["records"][0]  # fmt: skip
     del data["event_type"]
     data["actor1"] = {"name": "Tribesmen", "category": "Identity militia", "associated": []}
+    data["actor2"] = None
+    with extraction_context(ExtractionContext(Document.from_text(text), SEED_PUBLISHED)):
+        coded = record.model_validate(data)
+    (settled,) = settle([coded], text)
+    assert (settled.actor2 and settled.actor2.name) == actor2
+
+
+@pytest.mark.parametrize(
+    ("text", "sub_event_type", "actor2"),
+    [
+        # Civilians the quotes say were hurt are the strike's second actor.
+        ("On 29 April 2020, near Taung Bway, a landmine explosion injured a villager.",
+         "Remote explosive/landmine/IED", "Civilians"),
+        ("On 8 May 2020, one shell fell on a school in Taung Bway; a teacher and a student were "
+         "injured.", "Shelling/artillery/missile attack", "Civilians"),
+        # Nobody hurt, or only fighters: no second actor is made up.
+        ("On 8 May 2020, two shells hit a house in Taung Bway; no civilians were injured.",
+         "Shelling/artillery/missile attack", None),
+        ("On 8 May 2020, a shell hit a post in Taung Bway; two soldiers were killed.",
+         "Shelling/artillery/missile attack", None),
+        # Violence against civilians is done to civilians, whatever the quotes say.
+        ("On 8 May 2020, gunmen attacked Taung Bway.", "Attack", "Civilians"),
+    ],
+)  # fmt: skip
+def test_civilians_hurt_are_the_second_actor(
+    text: str, sub_event_type: str, actor2: str | None
+) -> None:
+    from llm_extract.chunking import settle
+
+    record = load_schema("conflict_events").record
+    data = conflict_answer(evidence=[1], sub_event_type=sub_event_type,
+                           event_date=None)["records"][0]  # fmt: skip
+    del data["event_type"]
+    data["actor1"] = {"name": "Unidentified Armed Group", "category": "Political militia",
+                      "associated": []}  # fmt: skip
     data["actor2"] = None
     with extraction_context(ExtractionContext(Document.from_text(text), SEED_PUBLISHED)):
         coded = record.model_validate(data)

@@ -116,6 +116,29 @@ def among_themselves(quotes: str) -> bool:
     return _AMONG.search(quotes) is not None
 
 
+_VICTIMS = (
+    r"(?:villagers?|civilians?|residents?|farmers?|herders?|shepherds?|fishermen|children|child"
+    r"|boys?|girls?|wom[ae]n|students?|teachers?|pupils?|passers?-?by|worshippers|patients"
+    r"|traders?|vendors?|journalists?|famil(?:y|ies))"
+)
+_STRUCK = r"(?:killed|killing|kills|injured|injuring|injures|wounded|wounding|wounds|hurt|died)"
+#: Civilians said to be killed or hurt: "a landmine explosion injured a villager", "one school
+#: teacher and an 11-year-old female student were injured".
+_CIVILIANS_HIT = re.compile(
+    rf"\b{_VICTIMS}\b[^.;]{{0,80}}?\b{_STRUCK}\b|\b{_STRUCK}\b[^.;]{{0,40}}?\b{_VICTIMS}\b",
+    re.IGNORECASE,
+)
+_DENIED = re.compile(r"\b(?:no|not|without|none|neither|nor|never)\b", re.IGNORECASE)
+
+
+def civilians_hit(quotes: str) -> bool:
+    """Whether ``quotes`` say civilians were killed or hurt ("no civilians were hurt": no)."""
+    return any(
+        not _DENIED.search(quotes[max(0, m.start() - 20) : m.end()])
+        for m in _CIVILIANS_HIT.finditer(quotes)
+    )
+
+
 def country_named(country: str, text: str) -> bool:
     """Whether ``text`` names the country (or a word it begins: "Syria" in "Syrian")."""
     return re.search(rf"\b{re.escape(country)}", text, re.IGNORECASE) is not None
