@@ -682,17 +682,7 @@ def test_a_generic_state_force_the_text_never_names_is_not_kept(
 def test_a_group_clashing_among_itself_is_on_both_sides(
     text: str, sub_event_type: str, actor2: str | None
 ) -> None:
-    from llm_extract.chunking import settle
-
-    record = load_schema("conflict_events").record
-    data = conflict_answer(evidence=[1], sub_event_type=sub_event_type,
-                           event_date=None)["records"][0]  # fmt: skip
-    del data["event_type"]
-    data["actor1"] = {"name": "Tribesmen", "category": "Identity militia", "associated": []}
-    data["actor2"] = None
-    with extraction_context(ExtractionContext(Document.from_text(text), SEED_PUBLISHED)):
-        coded = record.model_validate(data)
-    (settled,) = settle([coded], text)
+    settled = settled_alone(text, sub_event_type, ("Tribesmen", "Identity militia"))
     assert (settled.actor2 and settled.actor2.name) == actor2
 
 
@@ -716,19 +706,25 @@ def test_a_group_clashing_among_itself_is_on_both_sides(
 def test_civilians_hurt_are_the_second_actor(
     text: str, sub_event_type: str, actor2: str | None
 ) -> None:
+    settled = settled_alone(text, sub_event_type, ("Unidentified Armed Group", "Political militia"))
+    assert (settled.actor2 and settled.actor2.name) == actor2
+
+
+def settled_alone(text: str, sub_event_type: str, actor1: tuple[str, str]) -> Any:
+    """A one-record answer for ``text`` (actor1 ``(name, category)``, no actor2), validated and
+    settled against ``text`` as the pipeline settles a document's records."""
     from llm_extract.chunking import settle
 
     record = load_schema("conflict_events").record
     data = conflict_answer(evidence=[1], sub_event_type=sub_event_type,
                            event_date=None)["records"][0]  # fmt: skip
     del data["event_type"]
-    data["actor1"] = {"name": "Unidentified Armed Group", "category": "Political militia",
-                      "associated": []}  # fmt: skip
+    data["actor1"] = {"name": actor1[0], "category": actor1[1], "associated": []}
     data["actor2"] = None
     with extraction_context(ExtractionContext(Document.from_text(text), SEED_PUBLISHED)):
         coded = record.model_validate(data)
     (settled,) = settle([coded], text)
-    assert (settled.actor2 and settled.actor2.name) == actor2
+    return settled
 
 
 @pytest.mark.parametrize(
