@@ -17,7 +17,7 @@ import openai
 import pytest
 from typer.testing import CliRunner
 
-from llm_extract import Extractor
+from llm_extract import ConfigError, Extractor
 from llm_extract.batchfiles import (
     BatchState,
     Limits,
@@ -92,6 +92,20 @@ def test_batch_request_body_is_the_live_request(tmp_path: Path) -> None:
     assert line["url"] == "/v1/chat/completions"
     assert fingerprint(line["body"]).digest == fingerprint(fake.requests[0]).digest
     assert "response_format" in line["body"]
+
+
+def test_prepare_refuses_a_backend_that_answers_in_tool_calls(tmp_path: Path) -> None:
+    # collect keeps each answer's message content; a tools-mode answer has none, so every piece
+    # would fail at collect time. Refused up front, naming the fix.
+    import instructor
+
+    backend = FakeBackend(FakeServer())
+    backend.mode = instructor.Mode.TOOLS
+    with Extractor(backend=backend, strategy="single") as ex:
+        with pytest.raises(ConfigError, match="tool call") as refused:
+            prepare(ex, [corpus(tmp_path, 1)], tmp_path / "requests.jsonl")
+    assert "extract -o" in (refused.value.fix or "")
+    assert not (tmp_path / "requests.jsonl").exists()
 
 
 def test_prepare_splits_files_at_the_limits(tmp_path: Path) -> None:

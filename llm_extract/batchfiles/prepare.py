@@ -17,6 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import instructor
+
 from llm_extract.batchfiles.exchange import request_body
 from llm_extract.batchfiles.state import (
     KEPT_SETTINGS,
@@ -69,6 +71,12 @@ def request_line(cid: str, body: dict[str, Any]) -> dict[str, Any]:
     return {"custom_id": cid, "method": "POST", "url": CHAT_URL, "body": body}
 
 
+#: instructor modes whose answer is JSON in the message content (what collect keeps).
+_CONTENT_MODES = frozenset(
+    {instructor.Mode.JSON_SCHEMA, instructor.Mode.JSON, instructor.Mode.MD_JSON}
+)
+
+
 def prepare(
     extractor: Extractor,
     inputs: Iterable[str | Path],
@@ -88,6 +96,14 @@ def prepare(
             "Pass --schema NAME or --schema path/to/file.py:Class.",
         )
     settings["strategy"] = extractor.strategy.name
+    if extractor.backend.mode not in _CONTENT_MODES:
+        # collect keeps each answer's message content; a tool call's arguments are not kept.
+        raise ConfigError(
+            f"Batch files need answers in the message content; {extractor.backend.label} answers "
+            f"in {extractor.backend.mode.value} mode, whose records are in a tool call.",
+            "Use a backend in JSON-schema or JSON mode for batch runs, or run `llm-extract "
+            "extract -o` (the live path handles every mode).",
+        )
     # Absolute paths in the state: a collect run from another folder still finds the files.
     state = BatchState(_anchored(settings), str(output.absolute()))
     lines: list[tuple[dict[str, Any], Request]] = []
