@@ -460,3 +460,20 @@ def test_a_request_with_no_answer_is_resubmitted_once_then_fails(tmp_path: Path)
         "got no answer (sent 2 times): the provider reported an error: still down"
         in (rows["d2"]["error"]["message"])
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "records"),
+    [
+        ('{"records": [{"a": 1}]}', [{"a": 1}]),
+        ('```json\n{"records": [{"a": 1}]}\n```', [{"a": 1}]),  # MD_JSON mode's fence
+        ("Sorry, no JSON here.", None),
+        (None, None),
+    ],
+)
+def test_the_follow_up_bound_reads_plain_and_fenced_answers(
+    content: str | None, records: list[Any] | None
+) -> None:
+    from llm_extract.batchfiles.exchange import raw_records
+
+    assert raw_records(content) == records

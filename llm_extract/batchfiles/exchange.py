@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -121,10 +122,17 @@ def completion_of(model: str, content: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)\s*```", re.DOTALL)
+
+
 def raw_records(content: str | None) -> list[Any] | None:
-    """The records of a JSON answer as the model wrote them (None when it is not that)."""
+    """The records of a JSON answer as the model wrote them (None when it is not that); a
+    fenced answer (``MD_JSON`` mode: ```json ... ```) is read inside its fence."""
+    text = content or ""
+    if fenced := _FENCE.search(text):
+        text = fenced.group(1)
     try:
-        data = json.loads(content or "")
+        data = json.loads(text)
     except ValueError:
         return None
     records = data.get("records") if isinstance(data, dict) else None
