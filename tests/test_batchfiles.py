@@ -101,9 +101,11 @@ def test_prepare_refuses_a_backend_that_answers_in_tool_calls(tmp_path: Path) ->
 
     backend = FakeBackend(FakeServer())
     backend.mode = instructor.Mode.TOOLS
-    with Extractor(backend=backend, strategy="single") as ex:
-        with pytest.raises(ConfigError, match="tool call") as refused:
-            prepare(ex, [corpus(tmp_path, 1)], tmp_path / "requests.jsonl")
+    with (
+        Extractor(backend=backend, strategy="single") as ex,
+        pytest.raises(ConfigError, match="tool call") as refused,
+    ):
+        prepare(ex, [corpus(tmp_path, 1)], tmp_path / "requests.jsonl")
     assert "extract -o" in (refused.value.fix or "")
     assert not (tmp_path / "requests.jsonl").exists()
 
