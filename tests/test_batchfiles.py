@@ -276,6 +276,8 @@ def test_reask_and_second_look_bodies_are_the_live_ones(tmp_path: Path) -> None:
     assert two.summary.ok == 2 and two.pending_documents == 0
     rows = {r["document_id"]: r for r in lines(output)}
     assert rows["d1"]["attempts"]["second_looks"] == 1 and rows["d1"]["records"]
+    # The insisting follow-up answered an empty list: its records stand, none was dropped.
+    assert not any("records for" in r for r in rows["d1"]["attempts"]["second_look_reasons"])
     assert rows["d0"]["attempts"]["validation_reasks"] == 1
 
 

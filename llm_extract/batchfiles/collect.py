@@ -279,21 +279,28 @@ class _Round:
         attempts: Attempts,
     ) -> str | None:
         """The answer that stands after a follow-up: the records :func:`follow_up_records`
-        keeps, from the follow-up's answer and the first one, as one answer."""
+        keeps, from the follow-up's answer and the first one, as one answer (the live path's
+        policy, applied to stored answers)."""
         records = list(answer.parsed.records)
-        if not records:
-            return request.first_answer if request.first_count else answer.content
-        if len(records) <= request.first_count or request.first_answer is None:
+        first_records: list[Any] = []
+        if request.first_answer is not None and request.first_count:
+            first = read_answer(
+                self.extractor, chunk.document, published, request.messages[:-2],
+                completion_of(self.extractor.backend.model, request.first_answer),
+            )  # fmt: skip
+            if first.parsed is None:  # valid when it was collected: the schema changed since
+                return answer.content
+            first_records = list(first.parsed.records)
+        kept = follow_up_records(first_records, records)
+        if kept == [("again", j) for j in range(len(records))]:
             return answer.content
-        first = read_answer(
-            self.extractor, chunk.document, published, request.messages[:-2],
-            completion_of(self.extractor.backend.model, request.first_answer),
-        )  # fmt: skip
+        if not records:  # the follow-up dropped every record: the first answer stands
+            return request.first_answer
         raw = {"first": raw_records(request.first_answer), "again": raw_records(answer.content)}
-        if first.parsed is None or None in raw.values():
+        if None in raw.values():
             return answer.content
-        kept = follow_up_records(list(first.parsed.records), records)
-        attempts.second_look_reasons.append(dropped_records(len(records), len(kept)))
+        if len(kept) < len(records):
+            attempts.second_look_reasons.append(dropped_records(len(records), len(kept)))
         return json.dumps({"records": [raw[which][n] for which, n in kept]})  # type: ignore[index]
 
     def _ask(
