@@ -101,11 +101,16 @@ def _with_sentence(span: str, start: int, kind: Alignment, document: Document) -
     )
 
 
+def cited(record: object) -> list[Evidence]:
+    """Every evidence span of the record, field by field (none for a non-pydantic value)."""
+    if not isinstance(record, BaseModel):
+        return []
+    return [ev for name in evidence_fields(record) for ev in getattr(record, name)]
+
+
 def cited_text(record: object) -> str:
     """The record's quotes joined by a space: what its codebook checks read."""
-    if not isinstance(record, BaseModel):
-        return ""
-    return " ".join(ev.quote for name in evidence_fields(record) for ev in getattr(record, name))
+    return " ".join(ev.quote for ev in cited(record))
 
 
 def evidence_fields(record: BaseModel) -> list[str]:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 from llm_extract.context import current_context
 from llm_extract.dates import Precision, resolve_date
 from llm_extract.documents import Document
-from llm_extract.grounding import Evidence, SentenceOutOfRange, evidence_fields, ground
+from llm_extract.grounding import Evidence, SentenceOutOfRange, cited, ground
 
 MAX_EVIDENCE = 3
 #: Spans a record may keep: one event told in several places of an article is merged into one
@@ -323,11 +323,11 @@ def dates_from_evidence(
     March 2021"). Words it reworded ("On 8 May" for "on 08 May") are then read again from the
     cited sentences.
     """
-    evidence = [ev for name in evidence_fields(record) for ev in getattr(record, name)]
+    evidence = cited(record)
     quotes = [ev.quote for ev in evidence]
     if document is not None:
-        cited = {ev.sentence for ev in evidence if ev.sentence}
-        quotes += [s.text for s in document.sentences if s.id - 1 in cited and s.id not in cited]
+        said = {ev.sentence for ev in evidence if ev.sentence}
+        quotes += [s.text for s in document.sentences if s.id - 1 in said and s.id not in said]
     updates: dict[str, EventDate] = {}
     for name in type(record).model_fields:
         value = getattr(record, name)

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from llm_extract.chunking import Chunk, merge, settle
 from llm_extract.documents import Document
-from llm_extract.grounding import cited_text, evidence_fields
+from llm_extract.grounding import cited, cited_text
 from llm_extract.result import Flag
 from llm_extract.schema_kit import Cue
 from llm_extract.schemas import Schema
@@ -206,9 +206,7 @@ def dropped_records(given: int, kept: int) -> str:
 
 
 def _spans(record: Any) -> list[tuple[int, int]]:
-    if not isinstance(record, BaseModel):
-        return []
-    return [(ev.start, ev.end) for name in evidence_fields(record) for ev in getattr(record, name)]
+    return [(ev.start, ev.end) for ev in cited(record)]
 
 
 def _shared(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> int:
