@@ -8,6 +8,7 @@ evidence ``[{"start", "end", "quote"}]`` or a single ``quote`` string.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -64,10 +65,8 @@ def read_event(record: BaseModel | dict[str, Any], text: str) -> PredictedEvent:
 
 def from_result(result: ExtractionResult, text: str) -> Prediction:
     events = [read_event(r, text) for r in result.records]
-    for flag in result.flags:
-        events[flag.record].flagged = True
     return Prediction(
-        events=events,
+        events=_flagged(events, (flag.record for flag in result.flags)),
         prompt_tokens=result.usage.prompt_tokens,
         cached_prompt_tokens=result.usage.cached_prompt_tokens,
         completion_tokens=result.usage.completion_tokens,
@@ -99,11 +98,8 @@ def read_predictions(path: str | Path, texts: dict[str, str]) -> dict[str, Predi
         # A failed extraction still spent tokens; its error line carries them.
         usage = row.get("usage") or (error.get("usage") if isinstance(error, dict) else None) or {}
         events = [read_event(r, text) for r in row.get("records") or []]
-        for at in row_flags(row):
-            if 0 <= at < len(events):
-                events[at].flagged = True
         out[doc_id] = Prediction(
-            events=events,
+            events=_flagged(events, row_flags(row)),
             error=(error.get("message") if isinstance(error, dict) else error) or None,
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
             cached_prompt_tokens=int(usage.get("cached_prompt_tokens", 0)),
@@ -159,3 +155,12 @@ def _evidence(data: dict[str, Any], text: str) -> tuple[list[tuple[int, int]], b
     if isinstance(quote, str) and quote.strip() and (start := text.find(quote.strip())) >= 0:
         return [(start, start + len(quote.strip()))], True
     return [], False
+
+
+def _flagged(events: list[PredictedEvent], indexes: Iterable[int]) -> list[PredictedEvent]:
+    """``events`` with those at ``indexes`` (a result's flags) marked; an index past the list
+    (a row edited by hand) is skipped, as the review page skips it."""
+    for at in indexes:
+        if 0 <= at < len(events):
+            events[at].flagged = True
+    return events
