@@ -351,15 +351,16 @@ class ConflictEvent(EventRecord):
             unknown = Actor(name="Unidentified Armed Group", category="Political militia",
                             associated=[])  # fmt: skip
             record = record.model_copy(update={"actor1": unknown})
+        quotes = cited_text(self)
         if (
             record.actor2 is None
             and self.sub_event_type in {"Armed clash", "Mob violence"}
-            and among_themselves(cited_text(self))
+            and among_themselves(quotes)
         ):
             record = record.model_copy(update={"actor2": record.actor1})
         if record.actor2 is None and (
             self.event_type == "Violence against civilians"
-            or (self.event_type == "Explosions/Remote violence" and civilians_hit(cited_text(self)))
+            or (self.event_type == "Explosions/Remote violence" and civilians_hit(quotes))
         ):
             civilians = Actor(name="Civilians", category="Civilians", associated=[])
             record = record.model_copy(update={"actor2": civilians})
