@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 
 from llm_extract.documents import Document
 
-Alignment = Literal["sentence", "exact", "fuzzy"]
+Alignment = Literal["sentence", "exact", "fuzzy", "attached"]
 
 #: Minimum rapidfuzz score (0-100) for snapping a near-miss quote onto the source.
 FUZZY_THRESHOLD = 90.0
@@ -29,7 +29,11 @@ class Evidence(BaseModel):
     end: int = Field(ge=0, description="Character offset just past the end of the quote.")
     sentence: int | None = Field(default=None, description="1-based id of the cited sentence.")
     alignment: Alignment = Field(
-        default="exact", description="How the span was found: sentence id, exact or fuzzy match."
+        default="exact",
+        description=(
+            "How the span was found: sentence id, exact or fuzzy match, or attached by the "
+            "pipeline (a sentence no record cited that tells more of this event)."
+        ),
     )
 
     @model_validator(mode="after")

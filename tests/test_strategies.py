@@ -12,11 +12,9 @@ from llm_extract import ConfigError, Document, Extractor, load_schema
 from llm_extract.acled.codebook import CODES
 from llm_extract.context import ExtractionContext, extraction_context
 from llm_extract.grounding import Evidence, ground
-from llm_extract.schema_kit import MAX_KEPT_EVIDENCE
 from llm_extract.strategies import FindThenFill, SinglePass, resolve_strategy
 from llm_extract.strategies.base import follow_up_records
-from llm_extract.strategies.cues import is_casualty_detail, is_event_candidate
-from llm_extract.strategies.find_fill import attach_casualty_details
+from llm_extract.strategies.cues import is_event_candidate
 from tests.conftest import SEED_PUBLISHED, conflict_answer, fast_retrying, seed_text
 from tests.fakes import FakeBackend, FakeServer
 
@@ -828,58 +826,6 @@ def test_pieces_with_the_same_cue_examples_are_sent_back_to_back(
     assert shown == [1, 0, 2]
     assert [r.location.place for r in result.records] == ["Kutum", "Nyala", "Kabkabiya"]
     assert [r.evidence[0].sentence for r in result.records] == [1, 3, 5]
-
-
-class _Cited(BaseModel):
-    name: str
-    evidence: list[Evidence]
-
-
-def test_uncited_casualty_counts_are_cited_for_the_event_just_before_them() -> None:
-    doc = Document.from_text(
-        "A roadside bomb hit a convoy near Deir ez-Zor on Monday. "  # 1: bomb
-        "A local commander was also reportedly killed. "  # 2 -> bomb
-        "Police arrested four men in Raqqa. "  # 3: arrest
-        "The mayor spoke to reporters. "  # 4: no cue, cited by nobody
-        "Two of them were injured. "  # 5 -> arrest (over sentence 4)
-        "Gunmen raided a farm near Hama. "  # 6: two records cite it
-        "Three people died. "  # 7: whose? unclear
-        "Rebels shelled Idlib. "  # 8: shelling
-        "Ten were killed. "  # 9 -> shelling (the toll follows the act)
-        "Troops stormed the town of Morek. "  # 10: storming
-        "Nobody was hurt."  # 11: no cue word
-    )
-    assert is_casualty_detail("Ten were killed.") and not is_casualty_detail(
-        "Rebels shelled Idlib."
-    )
-
-    def cites(name: str, *ids: int) -> _Cited:
-        return _Cited(name=name, evidence=[ground(i, doc) for i in ids])
-
-    records = [cites("bomb", 1), cites("arrest", 3), cites("raid", 6), cites("farm", 6),
-               cites("shelling", 8), cites("storming", 10)]  # fmt: skip
-    out = attach_casualty_details(records, doc)  # type: ignore[arg-type]
-    cited = {r.name: [e.sentence for e in r.evidence] for r in out}  # type: ignore[attr-defined]
-    assert cited == {"bomb": [1, 2], "arrest": [3, 5], "raid": [6], "farm": [6],
-                     "shelling": [8, 9], "storming": [10]}  # fmt: skip
-    for record in out:
-        for ev in record.evidence:  # type: ignore[attr-defined]
-            assert doc.text[ev.start : ev.end] == ev.quote
-    assert records[0].evidence[-1].sentence == 1  # the input records are not changed
-    # A record already keeping the schema's most spans gets no more.
-    full = Document.from_text(
-        " ".join(f"They fired shot {n} at the bus." for n in range(1, MAX_KEPT_EVIDENCE + 1))
-        + " Two passengers were killed."
-    )
-    kept = list(range(1, MAX_KEPT_EVIDENCE + 1))
-    (same,) = attach_casualty_details(
-        [_Cited(name="bus", evidence=[ground(i, full) for i in kept])], full
-    )
-    assert [e.sentence for e in same.evidence] == kept  # type: ignore[attr-defined]
-    (room,) = attach_casualty_details(
-        [_Cited(name="bus", evidence=[ground(i, full) for i in kept[1:]])], full
-    )
-    assert [e.sentence for e in room.evidence] == [*kept[1:], len(kept) + 1]  # type: ignore[attr-defined]
 
 
 def test_fire_in_both_directions_gets_no_shelling_note() -> None:

@@ -14,10 +14,9 @@ from pydantic import BaseModel
 
 from llm_extract.chunking import Chunk, merge, sentence_run, settle, split_chunks
 from llm_extract.documents import Document
-from llm_extract.grounding import Evidence, evidence_fields
-from llm_extract.schema_kit import MAX_KEPT_EVIDENCE
+from llm_extract.strategies.attach import attach_casualty_details, attach_references
 from llm_extract.strategies.base import Strategy
-from llm_extract.strategies.cues import is_casualty_detail, is_event_candidate
+from llm_extract.strategies.cues import is_event_candidate
 
 
 class FindThenFill(Strategy):
@@ -85,53 +84,12 @@ class FindThenFill(Strategy):
         return merge(records, fuzzy=True)
 
     def finish(self, records: list[BaseModel], doc: Document) -> list[BaseModel]:
-        return settle(attach_casualty_details(self.merge(records), doc), doc.text)
+        settled = settle(attach_casualty_details(self.merge(records), doc), doc.text)
+        # After settling: a reference adds evidence only, no field is read from it.
+        return attach_references(settled, doc)
 
     def describe(self) -> str:
         return (
             f"{self.name} (windows of up to {self.max_sentences} sentences / "
             f"{self.window_chars} characters)"
         )
-
-
-def attach_casualty_details(records: list[BaseModel], doc: Document) -> list[BaseModel]:
-    """Cite, for the event told just before it, a candidate sentence that only counts the dead
-    or hurt and that no record cites ("A local commander was also reportedly killed.").
-
-    Alone in its window such a sentence has no event for the model to code, so it ends up in
-    no record, and the event loses part of its evidence. It is added to the one record citing
-    the sentence before it (or the one before that, over an uncited sentence): news tells the
-    toll after the act. Where several records cite that sentence, whose casualties they are is
-    unclear, and none gets it; a record that already keeps ``MAX_KEPT_EVIDENCE`` spans (the
-    schema's bound, as in :func:`~llm_extract.chunking.merge`) gets none. Fields stay as filled.
-    """
-    citing: dict[int, set[int]] = {}  # sentence id -> the records citing it
-    for n, record in enumerate(records):
-        for name in evidence_fields(record):
-            for ev in getattr(record, name):
-                for s in doc.sentences:
-                    if s.start < ev.end and ev.start < s.end:
-                        citing.setdefault(s.id, set()).add(n)
-    added: dict[int, list[Evidence]] = {}
-    for s in doc.sentences:
-        if s.id in citing or not (is_casualty_detail(s.text) and is_event_candidate(s.text)):
-            continue
-        before = citing.get(s.id - 1) or citing.get(s.id - 2)
-        if before is None or len(before) != 1:
-            continue
-        (n,) = before
-        added.setdefault(n, []).append(
-            Evidence(quote=s.text, start=s.start, end=s.end, sentence=s.id, alignment="sentence")
-        )
-        citing[s.id] = {n}  # a run of such sentences follows the same event
-    return [_cite(r, added[n]) if n in added else r for n, r in enumerate(records)]
-
-
-def _cite(record: BaseModel, extra: list[Evidence]) -> BaseModel:
-    """``record`` with ``extra`` added to its evidence, in text order, up to MAX_KEPT_EVIDENCE."""
-    name = evidence_fields(record)[0]
-    mine = getattr(record, name)
-    room = extra[: max(0, MAX_KEPT_EVIDENCE - len(mine))]
-    if not room:
-        return record
-    return record.model_copy(update={name: sorted([*mine, *room], key=lambda e: e.start)})
