@@ -116,3 +116,12 @@ def test_a_reference_goes_to_the_record_naming_the_act_nearest_before_it() -> No
     other = Document.from_text("Students marched in Lyon. Witnesses said the blast broke windows.")
     march = _Cited(name="march", evidence=[ground(1, other)])
     assert attach_references([march], other) == [march]
+
+
+def test_a_toll_does_not_make_a_record_the_referent_of_an_attack() -> None:
+    doc = Document.from_text(
+        "Ministers condemned these murderous attacks. "
+        "In one incident, a man was killed in a battle between troops and terrorists."
+    )
+    battle = _Cited(name="battle", evidence=[ground(2, doc)])
+    assert attach_references([battle], doc) == [battle]

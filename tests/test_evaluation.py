@@ -144,6 +144,18 @@ def test_evidence_spans_decide_pairing_when_gold_has_them() -> None:
     assert report.recall == 0.0
 
 
+def test_evidence_the_pipeline_attached_is_told_apart() -> None:
+    second = TEXT.index("On 4 May")
+    row = {"evidence": [
+        {"quote": TEXT[:20], "start": 0, "end": 20, "alignment": "sentence"},
+        {"quote": TEXT[second:], "start": second, "end": len(TEXT), "alignment": "attached"},
+    ]}  # fmt: skip
+    event = read_event(row, TEXT)
+    assert event.spans == [(0, 20), (second, len(TEXT))] and event.grounded
+    assert event.attached == [(second, len(TEXT))]
+    assert read_event(record(), TEXT).attached == []
+
+
 def test_quotes_not_in_the_text_are_not_grounded() -> None:
     flat = {"event_type": "Battles", "actor1": "soldiers", "quote": "soldiers fought bravely"}
     report = score(gold(CLASH), predict(flat))

@@ -32,6 +32,8 @@ class PredictedEvent:
     actor1: Actor | None = None
     actor2: Actor | None = None
     spans: list[tuple[int, int]] = field(default_factory=list)
+    # Of ``spans``, those the pipeline attached (alignment "attached"), not the model's citations.
+    attached: list[tuple[int, int]] = field(default_factory=list)
     grounded: bool = False  # every evidence item is verbatim in the source (and there is one)
     flagged: bool = False  # in the result's flags (its code contradicted by its own quotes)
 
@@ -60,6 +62,13 @@ def read_event(record: BaseModel | dict[str, Any], text: str) -> PredictedEvent:
         actor2=_actor(data.get("actor2")),
     )
     event.spans, event.grounded = _evidence(data, text)
+    items = data.get("evidence")
+    if isinstance(items, list):
+        event.attached = [
+            (int(i["start"]), int(i["end"]))
+            for i in items
+            if isinstance(i, dict) and i.get("alignment") == "attached"
+        ]
     return event
 
 
