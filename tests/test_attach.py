@@ -125,3 +125,16 @@ def test_a_toll_does_not_make_a_record_the_referent_of_an_attack() -> None:
     )
     battle = _Cited(name="battle", evidence=[ground(2, doc)])
     assert attach_references([battle], doc) == [battle]
+
+
+def test_a_reference_before_the_acts_are_told_needs_one_fitting_record() -> None:
+    doc = Document.from_text(
+        "Ministers condemned these ghastly attacks. "  # 1: before any act is told
+        "A car bomb exploded at the bus station. "  # 2: bomb
+        "Gunmen shot a soldier in the Markets area."  # 3: shooting
+    )
+    bomb = _Cited(name="bomb", evidence=[ground(2, doc)])
+    shooting = _Cited(name="shooting", evidence=[ground(3, doc)])
+    assert attach_references([bomb, shooting], doc) == [bomb, shooting]
+    (alone,) = attach_references([bomb], doc)
+    assert [e.sentence for e in alone.evidence] == [1, 2]  # type: ignore[attr-defined]

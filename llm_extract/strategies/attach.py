@@ -94,10 +94,13 @@ def attach_references(records: list[BaseModel], doc: Document) -> list[BaseModel
 
     The referent is a record whose own cited words tell an act of that kind (words that are
     themselves references, "a probe into the explosion", count only when no record names the
-    act outright); of several,, the one cited nearest before the sentence, else nearest after
-    it (a later reference mostly points at the lede's event).
+    act outright); of several, the one cited nearest before the sentence. A reference told
+    before any fitting record's sentences is cited only where one record fits.
     """
     citing = _citing(records, doc)
+    citing_ids = [
+        sorted(i for i, owners in citing.items() if n in owners) for n in range(len(records))
+    ]
     texts = [" ".join(ev.quote for ev in cited(r)) for r in records]
     own = [_kinds(_strip_references(t)) for t in texts]
     named = [_kinds(t) for t in texts]
@@ -112,9 +115,15 @@ def attach_references(records: list[BaseModel], doc: Document) -> list[BaseModel
         fits = [n for n in range(len(records)) if own[n] & kinds] or [
             n for n in range(len(records)) if named[n] & kinds
         ]
-        if fits:
-            n = min(fits, key=lambda n: _distance(citing, n, s.id))
-            added.setdefault(n, []).append(s)
+        before = [n for n in fits if min(citing_ids[n], default=s.id) < s.id]
+        if before:
+            n = min(before, key=lambda n: s.id - max(i for i in citing_ids[n] if i < s.id))
+        elif len(fits) == 1:
+            # Before the act is told: a lede's "these attacks" may mean any act told later.
+            (n,) = fits
+        else:
+            continue
+        added.setdefault(n, []).append(s)
     return _with(records, added)
 
 
@@ -126,15 +135,6 @@ def _strip_references(text: str) -> str:
     for ref in _REFERENCE.values():
         text = ref.sub(" ", text)
     return text
-
-
-def _distance(citing: dict[int, set[int]], record: int, sentence: int) -> tuple[int, int]:
-    """How far ``record``'s nearest cited sentence is: before ``sentence`` first, then after."""
-    ids = [i for i, owners in citing.items() if record in owners]
-    before = [sentence - i for i in ids if i < sentence]
-    if before:
-        return (0, min(before))
-    return (1, min((i - sentence for i in ids), default=len(citing) + 1))
 
 
 def _citing(records: Sequence[BaseModel], doc: Document) -> dict[int, set[int]]:
