@@ -15,12 +15,14 @@ each type (used while tuning issue 7), ``strat-check`` the next ``--per-type`` (
 Stratified splits print a score per event type as well as the mean.
 
 ``--wikievents N`` runs N WikiEvents articles after the first ``--wiki-skip`` (default 0; the
-first 4 were read while tuning issue 7, so ``--wiki-skip 4`` is unseen data), their sentences
+first 4 and the last 6 were read while tuning issue 7; ``--wiki-skip 4`` gives the 10 others,
+whose misses were read once, see the README), their sentences
 joined by a space, as a news text has them (gold offsets mapped accordingly). Every mention of
 Attack, Demonstrate, Die, Injure or ArrestJailDetain is a gold event, found when a record's
 evidence overlaps the sentence of its trigger; a record is correct when its evidence overlaps
 some gold event's sentence. It reports grounded event recall/precision/F1, and agreement on
-actor, target and place for the events found.
+actor, target and place for the events found; then recall/precision/F1 again counting only the
+evidence the model cited (not the sentences the pipeline attached, ``alignment: attached``).
 
 Strategies, side by side on the same model and documents: ``naive`` (one instructor
 ``JSON_SCHEMA`` call, flat pydantic schema with Literal types, a short system prompt listing the
