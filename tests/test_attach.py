@@ -138,3 +138,11 @@ def test_a_reference_before_the_acts_are_told_needs_one_fitting_record() -> None
     assert attach_references([bomb, shooting], doc) == [bomb, shooting]
     (alone,) = attach_references([bomb], doc)
     assert [e.sentence for e in alone.evidence] == [1, 2]  # type: ignore[attr-defined]
+
+
+def test_that_opening_a_clause_is_no_reference() -> None:
+    doc = Document.from_text(
+        "Rioters burned cars in Caracas. Observers suggest that social unrest will grow."
+    )
+    riot = _Cited(name="riot", evidence=[ground(1, doc)])
+    assert attach_references([riot], doc) == [riot]

@@ -50,14 +50,15 @@ _TOLD = {
     "abduction": r"kidnap\w*|abduct\w*",
 }
 _WORD = {kind: re.compile(rf"\b(?:{words})\b", re.IGNORECASE) for kind, words in _TOLD.items()}
-# "the", "this", "Saturday's", then up to two words before the noun. Ordinals, superlatives
-# and quantifiers make the phrase generic ("the last atrocity of 1972", "future attacks").
+# "the", "this", "Saturday's", then up to two words before the noun ("that" is left out: in
+# news it mostly opens a clause, "suggest that social unrest"). Ordinals, superlatives and
+# quantifiers make the phrase generic ("the last atrocity of 1972", "future attacks").
 _GENERIC = (
     r"last|first|second|latest|next|previous|worst|deadliest|bloodiest|biggest|largest|most"
     r"|such|other|many|several|similar|future|possible|potential|further|any|more|new"
 )
 _DETERMINER = (
-    r"\b(?:the|this|that|these|those|yesterday's|\w+day's|last\s+\w+'s)\s+"
+    r"\b(?:the|this|these|those|yesterday's|\w+day's|last\s+\w+'s)\s+"
     rf"(?:(?!(?:{_GENERIC})\b)[\w-]+\s+){{0,2}}?"
 )
 _REFERENCE = {
