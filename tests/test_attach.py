@@ -77,7 +77,8 @@ def test_a_later_reference_to_an_act_is_cited_for_the_record_telling_it() -> Non
         "It was not the first attack on the city. "  # 6: generic: no one gets it
         "Protesters marched in Paris on Sunday. "  # 7: protest
         "Future attacks are feared. "  # 8: generic, no determiner
-        "Saturday's bombing was condemned by the mayor."  # 9 -> bomb (nearest before: none)
+        "Saturday's bombing was condemned by the mayor. "  # 9 -> bomb
+        "Sunday\u2019s march was calm."  # 10 -> march (a typographic apostrophe)
     )
 
     def cites(name: str, *ids: int) -> _Cited:
@@ -85,7 +86,7 @@ def test_a_later_reference_to_an_act_is_cited_for_the_record_telling_it() -> Non
 
     records = [cites("bomb", 1), cites("arrest", 2), cites("march", 7)]
     out = attach_references(records, doc)  # type: ignore[arg-type]
-    assert _sentences(out) == {"bomb": [1, 3, 9], "arrest": [2, 4], "march": [7]}
+    assert _sentences(out) == {"bomb": [1, 3, 9], "arrest": [2, 4], "march": [7, 10]}
     added = [e for e in out[0].evidence if e.sentence in (3, 9)]  # type: ignore[attr-defined]
     assert {e.alignment for e in added} == {"attached"}
     assert all(doc.text[e.start : e.end] == e.quote for e in added)

@@ -58,7 +58,7 @@ _GENERIC = (
     r"|such|other|many|several|similar|future|possible|potential|further|any|more|new"
 )
 _DETERMINER = (
-    r"\b(?:the|this|these|those|yesterday's|\w+day's|last\s+\w+'s)\s+"
+    r"\b(?:the|this|these|those|yesterday['’]s|\w+day['’]s|last\s+\w+['’]s)\s+"
     rf"(?:(?!(?:{_GENERIC})\b)[\w-]+\s+){{0,2}}?"
 )
 _REFERENCE = {
