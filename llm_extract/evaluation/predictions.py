@@ -61,14 +61,7 @@ def read_event(record: BaseModel | dict[str, Any], text: str) -> PredictedEvent:
         actor1=_actor(data.get("actor1")),
         actor2=_actor(data.get("actor2")),
     )
-    event.spans, event.grounded = _evidence(data, text)
-    items = data.get("evidence")
-    if isinstance(items, list):
-        event.attached = [
-            (int(i["start"]), int(i["end"]))
-            for i in items
-            if isinstance(i, dict) and i.get("alignment") == "attached"
-        ]
+    event.spans, event.grounded, event.attached = _evidence(data, text)
     return event
 
 
@@ -154,16 +147,22 @@ def _actor(value: Any) -> Actor | None:
     return None
 
 
-def _evidence(data: dict[str, Any], text: str) -> tuple[list[tuple[int, int]], bool]:
+def _evidence(
+    data: dict[str, Any], text: str
+) -> tuple[list[tuple[int, int]], bool, list[tuple[int, int]]]:
+    """The record's evidence spans, whether all are verbatim, and those the pipeline attached."""
     items = data.get("evidence")
     if isinstance(items, list) and items and all(isinstance(i, dict) for i in items):
         spans = [(int(i["start"]), int(i["end"])) for i in items]
         verbatim = all(text[i["start"] : i["end"]] == i.get("quote") for i in items)
-        return spans, verbatim
+        attached = [
+            sp for sp, i in zip(spans, items, strict=True) if i.get("alignment") == "attached"
+        ]
+        return spans, verbatim, attached
     quote = data.get("quote") or data.get("evidence")
     if isinstance(quote, str) and quote.strip() and (start := text.find(quote.strip())) >= 0:
-        return [(start, start + len(quote.strip()))], True
-    return [], False
+        return [(start, start + len(quote.strip()))], True, []
+    return [], False, []
 
 
 def _flagged(events: list[PredictedEvent], indexes: Iterable[int]) -> list[PredictedEvent]:
