@@ -116,9 +116,10 @@ def attach_references(records: list[BaseModel], doc: Document) -> list[BaseModel
         fits = [n for n in range(len(records)) if own[n] & kinds] or [
             n for n in range(len(records)) if named[n] & kinds
         ]
-        before = [n for n in fits if min(citing_ids[n], default=s.id) < s.id]
-        if before:
-            n = min(before, key=lambda n: s.id - max(i for i in citing_ids[n] if i < s.id))
+        # Each fitting record's last cited sentence before this one, where it has one.
+        last = {n: max(ids) for n in fits if (ids := [i for i in citing_ids[n] if i < s.id])}
+        if last:
+            n = max(last, key=last.__getitem__)  # the nearest; ties: the first record
         elif len(fits) == 1:
             # Before the act is told: a lede's "these attacks" may mean any act told later.
             (n,) = fits
