@@ -166,6 +166,7 @@ class _QuietServer(ThreadingHTTPServer):
 
 def _handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        _counted = False  # this request is in ``server.in_flight``
         protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections
 
         def log_message(self, *args: Any) -> None:
@@ -182,9 +183,16 @@ def _handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
             with server._lock:
                 server.in_flight += 1
                 server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
+            self._counted = True
             try:
                 self._answer(body)
             finally:
+                self._finished()
+
+        def _finished(self) -> None:
+            """This request no longer counts as in flight (once, whichever path ends it)."""
+            if self._counted:
+                self._counted = False
                 with server._lock:
                     server.in_flight -= 1
 
@@ -220,6 +228,9 @@ def _handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
                     self.send_header(name, value)
                 self.send_header("content-length", str(len(content)))
                 self.end_headers()
+                # Before the last byte goes out: a client that has its answer may send its next
+                # request before this thread runs on, and must not find this one still counted.
+                self._finished()
                 self.wfile.write(content)
             except OSError:  # the client gave up (its timeout): nothing to answer
                 self.close_connection = True
