@@ -31,9 +31,9 @@ import instructor
 import openai
 from pydantic import BaseModel, Field, create_model
 
-from llm_extract import Extractor, run_batch
-from llm_extract.context import ExtractionContext, extraction_context
-from llm_extract.documents import Document, parse_published
+from llm_extract import Extractor, run_corpus
+from llm_extract.core.context import ExtractionContext, extraction_context
+from llm_extract.core.document import Document, parse_published
 from llm_extract.testing.soak import SEED_PUBLISHED, make_corpus, seed_lead
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,7 +143,7 @@ def overhead(n: int) -> dict[str, Any]:
 
 
 def _uncached(ex: Extractor) -> type[BaseModel]:
-    """The schema's list model as :func:`llm_extract.schemas.load_schema` builds it, minus the
+    """The schema's list model as :func:`llm_extract.core.registry.load_schema` builds it, minus the
     JSON-schema cache (what a bare instructor user passes)."""
     model = ex.schema.response_model
     field = model.model_fields["records"]
@@ -166,7 +166,7 @@ def cache_rerun(n: int, latency: float) -> dict[str, Any]:
             for name in ("cold", "warm"):
                 before = server.stats()["requests"]
                 started = time.perf_counter()
-                summary = run_batch(ex, [folder / "corpus.jsonl"], folder / f"{name}.jsonl")
+                summary = run_corpus(ex, [folder / "corpus.jsonl"], folder / f"{name}.jsonl")
                 runs.append({"run": name, "ok": summary.ok,
                              "requests": server.stats()["requests"] - before,
                              "cache_hits": summary.attempts.cache_hits,

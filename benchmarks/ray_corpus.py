@@ -4,7 +4,8 @@
                                     [--actors 1,2] [--cpu-docs 300]
 
 Both engines run the same corpus into a fresh JSONL file, with ``--concurrency`` requests in
-flight endpoint-wide (Ray splits it over the actors, see ``llm_extract.ray.per_actor``), against
+flight endpoint-wide (Ray splits it over the actors, see
+``llm_extract.runs.ray_engine.per_actor``), against
 the fault server (no faults) in its own process answering every request with a real recorded
 answer after ``--latency`` seconds. No response cache. Two scenarios:
 
@@ -36,8 +37,8 @@ from typing import Any
 # sibling script: python benchmarks/ray_corpus.py puts benchmarks/ first on sys.path).
 from corpus import ROOT, SEED, Server
 
-from llm_extract import Extractor, ExtractorSettings, run_batch
-from llm_extract.ray import run_ray_batch
+from llm_extract import Extractor, ExtractorSettings, run_corpus
+from llm_extract.runs.ray_engine import run_ray_batch
 from llm_extract.testing.soak import make_corpus
 
 
@@ -75,7 +76,7 @@ def scenario(
         clock = Clock()
         cpu, started = time.process_time(), time.perf_counter()
         with Extractor.from_settings(settings) as ex:
-            summary = run_batch(ex, [corpus], work / f"{name}-local.jsonl", on_result=clock)
+            summary = run_corpus(ex, [corpus], work / f"{name}-local.jsonl", on_result=clock)
         wall = time.perf_counter() - started
         cpu_per_doc = (time.process_time() - cpu) / docs
         base = {"wall": wall, "rate": docs / wall}

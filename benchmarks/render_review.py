@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from llm_extract.documents import Document
+from llm_extract.core.document import Document
 from llm_extract.render import write_review
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""Fault soak with kill -9 and resume (issue 10); ``tests/test_soak.py`` runs a short version.
+"""Fault soak with kill -9 and resume (issue 10); ``tests/runs/test_soak.py`` runs a short version.
 
     python benchmarks/soak.py [--documents 1000] [--kills 4] [--concurrency 32] [--seed 0]
 

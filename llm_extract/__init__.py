@@ -5,11 +5,17 @@
 >>> result.records, result.usage, result.attempts
 """
 
+import warnings
+
+from llm_extract import _moved
+from llm_extract.api import Extractor, aextract, extract
 from llm_extract.backends import Backend, backend_names, register_backend, resolve_backend
-from llm_extract.batch import BatchSummary, run_batch
-from llm_extract.cache import ResponseCache
-from llm_extract.concurrent import Outcome
-from llm_extract.documents import Document, Sentence
+from llm_extract.core.document import Document, Sentence
+from llm_extract.core.grounding import Evidence
+from llm_extract.core.records import Cue, DateExpression, EventDate, EventRecord, EvidenceRefs
+from llm_extract.core.registry import Schema, load_schema, shipped_schemas
+from llm_extract.core.result import Attempts, ExtractionResult, Flag, Usage
+from llm_extract.core.templates import PromptTemplate
 from llm_extract.errors import (
     AuthenticationError,
     BackendError,
@@ -30,11 +36,8 @@ from llm_extract.errors import (
     TransportRetriesExhaustedError,
     ValidationRetriesExhaustedError,
 )
-from llm_extract.extractor import Extractor, aextract, extract
-from llm_extract.grounding import Evidence
-from llm_extract.result import Attempts, ExtractionResult, Flag, Usage
-from llm_extract.schema_kit import Cue, DateExpression, EventDate, EventRecord, EvidenceRefs
-from llm_extract.schemas import Schema, load_schema, shipped_schemas
+from llm_extract.pipeline.many import Outcome
+from llm_extract.runs.corpus import CorpusSummary, run_corpus
 from llm_extract.settings import ExtractorSettings
 from llm_extract.strategies import (
     FindThenFill,
@@ -43,8 +46,8 @@ from llm_extract.strategies import (
     register_strategy,
     strategy_names,
 )
-from llm_extract.templates import PromptTemplate
-from llm_extract.transport import transport_retrying
+from llm_extract.wire.cache import ResponseCache
+from llm_extract.wire.retries import transport_retrying
 
 __version__ = "0.1.0"
 
@@ -53,9 +56,9 @@ __all__ = [
     "AuthenticationError",
     "Backend",
     "BackendError",
-    "BatchSummary",
     "ConfigError",
     "ConnectionDroppedError",
+    "CorpusSummary",
     "Cue",
     "DateExpression",
     "Document",
@@ -98,8 +101,29 @@ __all__ = [
     "register_backend",
     "register_strategy",
     "resolve_backend",
-    "run_batch",
+    "run_corpus",
     "shipped_schemas",
     "strategy_names",
     "transport_retrying",
 ]
+
+# Renamed in 0.2; the old names work for one release and say what to use instead.
+_DEPRECATED = {
+    "run_batch": ("run_corpus", run_corpus),
+    "BatchSummary": ("CorpusSummary", CorpusSummary),
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _DEPRECATED:
+        new, value = _DEPRECATED[name]
+        warnings.warn(
+            f"llm_extract.{name} is deprecated; use llm_extract.{new}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return value
+    raise AttributeError(f"module 'llm_extract' has no attribute {name!r}")
+
+
+_moved.install()

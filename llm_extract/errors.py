@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from llm_extract.result import Attempts, Usage
+    from llm_extract.core.result import Attempts, Usage
 
 
 class LlmExtractError(Exception):

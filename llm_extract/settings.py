@@ -20,12 +20,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from llm_extract.documents import DEFAULT_MAX_CHARS
+from llm_extract.core.document import DEFAULT_MAX_CHARS
 from llm_extract.errors import ConfigError
-from llm_extract.transport import DEFAULT_TRANSPORT_RETRIES
-from llm_extract.validate import DEFAULT_VALIDATION_RETRIES
 
 DEFAULT_SCHEMA = "conflict_events"
+#: Re-asks after an answer fails validation (the model got it wrong).
+DEFAULT_VALIDATION_RETRIES = 2
+#: Resends after a 429, a 5xx or a timeout (the server failed).
+DEFAULT_TRANSPORT_RETRIES = 4
 #: Requests in flight per endpoint when none is asked for.
 DEFAULT_CONCURRENCY = 4
 _OFF = {"0", "off", "no", "false", "none"}
@@ -63,7 +65,7 @@ class ExtractorSettings:
         concurrency: requests in flight at once per endpoint, shared by every document, chunk,
             pass, re-ask and retry of this extractor (the embedded model caps it at what its
             server serves).
-        cache: a SQLite response cache file, or None for none (see :mod:`llm_extract.cache`).
+        cache: a SQLite response cache file, or None for none (see :mod:`llm_extract.wire.cache`).
         retry_wait: the first transport-retry backoff in seconds (then doubling, with jitter;
             a server's Retry-After wins).
         requests_per_minute, tokens_per_minute: a rate limit on the endpoint (tokens are

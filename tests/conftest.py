@@ -1,6 +1,6 @@
 """Shared fixtures: offline by default, isolated user settings, recordings under cassettes/.
 
-Recordings (the shipped plugin's format, :mod:`llm_extract.recording`) replay only, so no test
+Recordings (the shipped plugin's format, :mod:`llm_extract.wire.recordings`) replay only, so no test
 touches the network. To re-record from the embedded model, run ``python
 tests/record_cassettes.py`` (see README).
 """
@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 from tenacity import Retrying
 
-from llm_extract import limiter, recording, transport_retrying
-from llm_extract.recording import Recording
+from llm_extract import transport_retrying
+from llm_extract.wire import limits as limiter
+from llm_extract.wire import recordings as recording
+from llm_extract.wire.recordings import Recording
 from tests.fakes import FakeBackend, FakeServer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,12 +4,12 @@
     python tests/record_cassettes.py --craft-only
 
 Needs the [local] extra (the embedded llama.cpp server); takes a few minutes on 2 CPU cores.
-Recording is the shipped pytest plugin's: ``pytest tests/test_wire.py -k "real and not crafted"
+Recording is the shipped pytest plugin's: ``pytest tests/wire/test_wire.py -k "real and not crafted"
 --llm-record=rewrite`` (one test: its node id, as a stale recording's message says). Real
 recordings (``test_*_real.yaml``) hold what the server answered. Crafted ones (``crafted_*.yaml``)
 put fault responses (429, 500/502, a non-JSON body) before the real exchange, or swap in a
 truncated answer, so every success body in them is a real one. Secrets are scrubbed by the
-recorder (llm_extract.recording) before anything is written.
+recorder (llm_extract.wire.recordings) before anything is written.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from llm_extract import Extractor, recording
-from llm_extract.backends.model_files import MODEL_NAME
-from llm_extract.recording import Exchange, Recording
+from llm_extract import Extractor
+from llm_extract.backends.embedded.model_files import MODEL_NAME
+from llm_extract.wire import recordings as recording
+from llm_extract.wire.recordings import Exchange, Recording
 from tests.conftest import SEED_PUBLISHED, seed_lead
 from tests.fakes import FakeBackend, FakeServer
 
@@ -34,7 +35,7 @@ RERECORD = "python tests/record_cassettes.py"
 
 
 def record() -> None:
-    cmd = [sys.executable, "-m", "pytest", "tests/test_wire.py", "-k", "real and not crafted",
+    cmd = [sys.executable, "-m", "pytest", "tests/wire/test_wire.py", "-k", "real and not crafted",
            "--llm-record=rewrite", "-p", "no:cacheprovider", "-q"]  # fmt: skip
     subprocess.run(cmd, cwd=ROOT, check=True)
 

@@ -16,7 +16,7 @@ from llm_extract.settings import environ
 
 _REGISTRY: dict[str, str] = {
     "openai": "llm_extract.backends.openai_compat:OpenAICompatBackend",
-    "embedded": "llm_extract.backends.embedded:EmbeddedBackend",
+    "embedded": "llm_extract.backends.embedded.server:EmbeddedBackend",
 }
 
 

@@ -32,7 +32,7 @@ from llm_extract.evaluation.report import compare_reports, format_report, write_
 from llm_extract.evaluation.score import FIELDS, DocumentScore, Report, match, score
 
 if TYPE_CHECKING:
-    from llm_extract.extractor import Extractor
+    from llm_extract.api import Extractor
 
 
 def evaluate(
@@ -46,13 +46,13 @@ def evaluate(
     With an extractor, predictions go to the ``predictions`` path (default: next to the gold
     file, ``<gold>.pred.jsonl``), so an interrupted evaluation resumes where it stopped.
     """
-    from llm_extract.batch import run_batch
+    from llm_extract.runs.corpus import run_corpus
 
     gold_path = Path(gold)
     docs = read_gold(gold_path)
     pred_path = Path(predictions) if predictions else gold_path.with_suffix(".pred.jsonl")
     if extractor is not None:
-        run_batch(extractor, [gold_path], pred_path)
+        run_corpus(extractor, [gold_path], pred_path)
     elif predictions is None:
         from llm_extract.errors import ConfigError
 

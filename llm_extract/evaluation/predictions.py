@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from llm_extract.core.result import ExtractionResult, row_flags
 from llm_extract.errors import InputError
-from llm_extract.result import ExtractionResult, row_flags
 
 Actor = tuple[str, list[str]]
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from llm_extract.documents import Document
+from llm_extract.core.document import Document
+from llm_extract.core.result import row_flags
 from llm_extract.errors import InputError
-from llm_extract.result import row_flags
 
 _JSONL_LINE = re.compile(r"^(?P<path>.+\.jsonl):(?P<line>\d+)$")
 _EVIDENCE_KEYS = {"quote", "start", "end"}

@@ -7,7 +7,7 @@ of the schema's codebook checks, earns one follow-up request that names the prob
 are pipeline policy, counted apart from validation re-asks (``attempts.second_looks``), and
 bounded: one per piece, and a follow-up to a non-empty answer corrects codes, it does not add
 records (:func:`follow_up_records`). An empty answer to a whole document in which the find pass
-sees an event (:func:`~llm_extract.strategies.cues.is_event_candidate`) gets a follow-up that
+sees an event (:func:`~llm_extract.domains.conflict.cues.is_event_candidate`) gets a follow-up that
 insists: it names those sentences and its schema requires a record.
 """
 
@@ -20,13 +20,12 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from llm_extract.chunking import Chunk, merge, settle
-from llm_extract.documents import Document
-from llm_extract.grounding import cited, cited_text
-from llm_extract.result import Flag
-from llm_extract.schema_kit import Cue
-from llm_extract.schemas import Schema
-from llm_extract.strategies.cues import is_event_candidate
+from llm_extract.core.document import Document
+from llm_extract.core.grounding import cited, cited_text
+from llm_extract.core.pieces import Chunk, merge, settle
+from llm_extract.core.records import Cue
+from llm_extract.core.registry import Schema
+from llm_extract.core.result import Flag
 
 EMPTY_SECOND_LOOK = (
     "records is empty, but the text may well report an event. Read it again sentence by "
@@ -64,16 +63,21 @@ class Strategy(ABC):
     insist_on_candidates: bool = True
 
     @abstractmethod
-    def plan(self, doc: Document, *, chunk_chars: int, overlap: int) -> list[Chunk]:
-        """The pieces to extract, in document order (one piece may be the whole document)."""
+    def plan(
+        self, doc: Document, *, chunk_chars: int, overlap: int, schema: Schema | None = None
+    ) -> list[Chunk]:
+        """The pieces to extract, in document order (one piece may be the whole document).
+        ``schema`` gives the codebook pack whose find lexicon a strategy may use."""
 
     def merge(self, records: list[BaseModel]) -> list[BaseModel]:
         """One record per event across pieces (pieces overlap, and events span sentences)."""
         return merge(records)
 
-    def finish(self, records: list[BaseModel], doc: Document) -> list[BaseModel]:
+    def finish(
+        self, records: list[BaseModel], doc: Document, schema: Schema | None = None
+    ) -> list[BaseModel]:
         """The document's records from its pieces' records (remapped to ``doc``): merged, then
-        settled against each other (:func:`~llm_extract.chunking.settle`)."""
+        settled against each other (:func:`~llm_extract.core.pieces.settle`)."""
         return settle(self.merge(records), doc.text)
 
     def hints(self, piece: Document, schema: Schema) -> dict[str, str]:
@@ -97,7 +101,8 @@ class Strategy(ABC):
             if not (self.second_look_on_empty or whole):
                 return None
             insist = whole and self.insist_on_candidates
-            named = [s for s in piece.sentences if is_event_candidate(s.text)] if insist else []
+            finds = schema.pack.is_event_candidate
+            named = [s for s in piece.sentences if finds(s.text)] if insist else []
             if not named:
                 return FollowUp(EMPTY_SECOND_LOOK)
             named = named[:_NAMED]

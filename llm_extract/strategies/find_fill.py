@@ -2,7 +2,8 @@
 
 The embedded 1.5B model codes a note-sized text well (about 0.83 mean field accuracy on ACLED
 notes) and a whole article badly (it closes the list at once, or merges events). So a long
-document is not sent whole: a lexical find pass (:mod:`cues`) marks candidate sentences, runs of
+document is not sent whole: a lexical find pass (the schema's codebook pack) marks candidate
+sentences, runs of
 neighbouring candidates become note-sized windows, and the model fills records for each window,
 or answers none. Records from different windows that describe the same event are merged.
 A document no longer than one window goes out whole, exactly as single pass sends it.
@@ -12,11 +13,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from llm_extract.chunking import Chunk, merge, sentence_run, settle, split_chunks
-from llm_extract.documents import Document
-from llm_extract.strategies.attach import attach_casualty_details, attach_references
+from llm_extract.core.document import Document
+from llm_extract.core.pack import NO_PACK
+from llm_extract.core.pieces import Chunk, merge, sentence_run, settle, split_chunks
+from llm_extract.core.registry import Schema
 from llm_extract.strategies.base import Strategy
-from llm_extract.strategies.cues import is_event_candidate
 
 
 class FindThenFill(Strategy):
@@ -49,12 +50,16 @@ class FindThenFill(Strategy):
         self.max_sentences = max_sentences
         self.bridge = bridge
 
-    def plan(self, doc: Document, *, chunk_chars: int, overlap: int) -> list[Chunk]:
+    def plan(
+        self, doc: Document, *, chunk_chars: int, overlap: int, schema: Schema | None = None
+    ) -> list[Chunk]:
         if len(doc.text) <= self.whole_chars or len(doc.sentences) < 2:
             return [Chunk(0, 0, len(doc.text), doc)]
-        picked = [i for i, s in enumerate(doc.sentences) if is_event_candidate(s.text)]
+        finds = (schema.pack if schema else NO_PACK).is_event_candidate
+        picked = [i for i, s in enumerate(doc.sentences) if finds(s.text)]
         if not picked:
-            # No cue word at all: let the model read the text rather than decide for it.
+            # No cue word at all (or no find lexicon for the schema): let the model read the
+            # text rather than decide for it.
             return split_chunks(doc, chunk_chars, overlap)
         return [
             sentence_run(doc, first, last, n)
@@ -83,10 +88,13 @@ class FindThenFill(Strategy):
     def merge(self, records: list[BaseModel]) -> list[BaseModel]:
         return merge(records, fuzzy=True)
 
-    def finish(self, records: list[BaseModel], doc: Document) -> list[BaseModel]:
-        settled = settle(attach_casualty_details(self.merge(records), doc), doc.text)
+    def finish(
+        self, records: list[BaseModel], doc: Document, schema: Schema | None = None
+    ) -> list[BaseModel]:
+        pack = schema.pack if schema else NO_PACK
+        settled = settle(pack.attach_details(self.merge(records), doc), doc.text)
         # After settling: a reference adds evidence only, no field is read from it.
-        return attach_references(settled, doc)
+        return pack.attach_references(settled, doc)
 
     def describe(self) -> str:
         return (

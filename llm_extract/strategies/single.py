@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from llm_extract.chunking import Chunk, split_chunks
-from llm_extract.documents import Document
+from llm_extract.core.document import Document
+from llm_extract.core.pieces import Chunk, split_chunks
+from llm_extract.core.registry import Schema
 from llm_extract.strategies.base import Strategy
 
 
@@ -15,5 +16,7 @@ class SinglePass(Strategy):
 
     name = "single"
 
-    def plan(self, doc: Document, *, chunk_chars: int, overlap: int) -> list[Chunk]:
+    def plan(
+        self, doc: Document, *, chunk_chars: int, overlap: int, schema: Schema | None = None
+    ) -> list[Chunk]:
         return split_chunks(doc, chunk_chars, overlap)

@@ -42,9 +42,9 @@ from typing import Any
 
 import yaml
 
-from llm_extract.fingerprint import fingerprint
-from llm_extract.recording import Recording, stored_response
 from llm_extract.testing.loopback import LoopbackHTTPServer
+from llm_extract.wire.fingerprint import fingerprint
+from llm_extract.wire.recordings import Recording, stored_response
 
 FAULT_KINDS = ("429", "500", "503", "timeout", "reset", "truncated", "non_json")
 #: About 30% of requests fail, spread over every kind.

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from llm_extract import recording
 from llm_extract.errors import RecordingMissError, cause_of
-from llm_extract.recording import RECORD_MODES, Recording
+from llm_extract.wire import recordings as recording
+from llm_extract.wire.recordings import RECORD_MODES, Recording
 
 _CALL_PASSED = pytest.StashKey[bool]()
 

@@ -1,4 +1,4 @@
-"""The fault soak and the kill-and-resume check, shared by ``tests/test_soak.py`` (short) and
+"""The fault soak and the kill-and-resume check, shared by ``tests/runs/test_soak.py`` (short) and
 ``benchmarks/soak.py`` (1,000 documents).
 
 A corpus of copies of the seed article's lead (each with its own id and a closing line, so each is a
@@ -20,15 +20,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from llm_extract.resources import resource_dir
-
 SEED_PUBLISHED = "2019-08-21"
 
 
 def seed_cassette() -> Path:
     """The real recorded answer for the seed article's lead (single pass; in a source
     checkout)."""
-    return resource_dir("schemas").parent / "cassettes" / "test_wire" / "test_seed_lead_real.yaml"
+    return (
+        Path(__file__).resolve().parents[2] / "cassettes" / "test_wire" / "test_seed_lead_real.yaml"
+    )
 
 
 def seed_lead(article: str) -> str:
@@ -87,7 +87,7 @@ def cli_args(corpus: Path, output: Path, url: str, *extra: str) -> list[str]:
 
 def cli_command(args: list[str]) -> list[str]:
     """The command line running ``llm-extract args`` with this interpreter."""
-    return [sys.executable, "-c", "from llm_extract.cli import main; main()", *args]
+    return [sys.executable, "-c", "from llm_extract.cli.main import main; main()", *args]
 
 
 def spawned(command: list[str], env: dict[str, str] | None = None) -> Callable[[], int]:

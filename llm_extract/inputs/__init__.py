@@ -1,0 +1,1 @@
+"""Reading inputs: files, folders and corpus files (JSONL, CSV) into documents."""
