@@ -155,7 +155,13 @@ def outputs(output: Path | None, fmt: str | None) -> tuple[Path | None, Path | N
     ``-o events.csv`` (or ``-o events.jsonl --format csv``) writes the table events.csv and
     keeps the resumable events.jsonl beside it; the format defaults to -o's suffix.
     """
-    suffix = output.suffix.lstrip(".") if output is not None else ""
+    suffix = output.suffix.lstrip(".").lower() if output is not None else ""
+    if suffix and suffix not in FORMATS:
+        raise ConfigError(
+            f"Cannot write -o {output}: llm-extract writes {', '.join(FORMATS)}, not .{suffix}.",
+            f"Name the output {output.with_suffix('.jsonl').name if output else 'x.jsonl'} "
+            f"(or .csv / .parquet for a table beside it).",
+        )
     fmt = (fmt or (suffix if suffix in FORMATS else "jsonl")).lower()
     if fmt not in FORMATS:
         raise ConfigError(f"Unknown --format {fmt!r}.", f"Use one of: {', '.join(FORMATS)}.")
@@ -175,14 +181,15 @@ def run_corpus(
     quiet: bool = False,
     fmt: str | None = None,
     columns: Columns | None = None,
+    redo: bool = False,
 ) -> None:
     """Run ``files`` into ``output`` (JSONL; stdout when None; a table too for csv/parquet),
-    then report and exit."""
+    then report and exit. ``redo``: re-extract documents a different run left in ``output``."""
 
     def batch(out: Path | IO[str], reporter: Reporter) -> CorpusSummary:
         return corpus_run.run_corpus(
             extractor, files, out, published=published, on_result=reporter.result,
-            on_start=reporter.start, columns=columns,
+            on_start=reporter.start, columns=columns, redo=redo,
         )  # fmt: skip
 
     _run(batch, output, quiet, fmt)
@@ -205,6 +212,7 @@ def run_ray_corpus(
     quiet: bool = False,
     fmt: str | None = None,
     columns: Columns | None = None,
+    redo: bool = False,
 ) -> None:
     """:func:`run_corpus` with ``--engine ray``: the documents go to Ray actors, each building
     its extractor from ``settings``; the lines, resume rule and summary are the same."""
@@ -230,7 +238,7 @@ def run_ray_corpus(
         assert isinstance(out, Path)
         return run_ray_batch(
             settings, files, out, published=published, actors=ray.actors, address=ray.address,
-            on_result=reporter.result, on_start=reporter.start, columns=columns,
+            on_result=reporter.result, on_start=reporter.start, columns=columns, redo=redo,
         )  # fmt: skip
 
     _run(batch, output, quiet, fmt)
@@ -268,7 +276,11 @@ def write_summary(output: Path, data: dict[str, Any]) -> None:
 def _finish(summary: CorpusSummary, output: Path | None, quiet: bool) -> None:
     data = summary.to_json_dict()
     if output is not None:
-        write_summary(output, data)
+        # The file's counts come from its lines (the last per document), so a resumed run's
+        # summary describes the whole output; this run's own counts sit under "this_run".
+        whole = corpus_run.summarize_output(output)
+        whole.skipped, whole.seconds = summary.skipped, summary.seconds
+        write_summary(output, {**whole.to_json_dict(), "this_run": data})
     if not quiet:
         tokens = data["tokens"]
         typer.echo(

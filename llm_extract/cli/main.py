@@ -188,6 +188,14 @@ def extract(
     ray_actors: Annotated[
         int, typer.Option(help="--engine ray: actors (they share --concurrency, --rate-limit).")
     ] = 2,
+    redo: Annotated[
+        bool,
+        typer.Option(
+            "--redo",
+            help="-o holds documents another model, schema, template, strategy or request "
+            "setting extracted: extract them again (their old lines are replaced).",
+        ),
+    ] = False,
 ) -> None:
     """Extract event records. One file prints a JSON result; several (or -o) write JSONL.
 
@@ -211,7 +219,9 @@ def extract(
         )  # fmt: skip
         if engine == "ray":
             ray = RayRun(ray_address, ray_actors)
-            return run_ray_corpus(settings, files, output, published, ray, quiet, fmt, columns)
+            return run_ray_corpus(
+                settings, files, output, published, ray, quiet, fmt, columns, redo
+            )
         if engine != "local":
             raise ConfigError(f"Unknown --engine {engine!r}.", "Use local (the default) or ray.")
         extractor = Extractor.from_settings(settings)
@@ -231,7 +241,7 @@ def extract(
             ):
                 _extract_one(extractor, files[0], published)
             else:
-                run_corpus(extractor, files, output, published, quiet, fmt, columns)
+                run_corpus(extractor, files, output, published, quiet, fmt, columns, redo)
     except LlmExtractError as e:
         _fail(e)
 

@@ -19,6 +19,7 @@ Undefined variables are errors, raised before any request is sent.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import traceback
@@ -47,6 +48,9 @@ class PromptTemplate:
 
     path: Path
     template: jinja2.Template
+    #: The source text's hash: part of a corpus run's fingerprint (an edited template is a
+    #: different run).
+    sha256: str = ""
 
     @classmethod
     def load(cls, spec: str | Path) -> PromptTemplate:
@@ -66,7 +70,8 @@ class PromptTemplate:
                 f"Template {path}, line {e.lineno}: {e.message}.", "Fix the Jinja2 syntax there."
             ) from e
         template.filename = str(path)
-        return cls(path=path, template=template)
+        digest = hashlib.sha256(source.encode()).hexdigest()
+        return cls(path=path, template=template, sha256=digest)
 
     def render(
         self,

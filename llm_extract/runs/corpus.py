@@ -23,7 +23,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -34,7 +34,8 @@ from llm_extract.core.result import Attempts, Usage
 from llm_extract.errors import LlmExtractError, describe
 from llm_extract.inputs.corpus import Columns, Job, iter_jobs, unique_jobs
 from llm_extract.pipeline.many import Outcome
-from llm_extract.runs.output_file import open_output
+from llm_extract.runs.output_file import compact, open_output
+from llm_extract.runs.run_fingerprint import run_fingerprint, stale_error
 
 if TYPE_CHECKING:
     from llm_extract.api import Extractor
@@ -107,6 +108,7 @@ def run_corpus(
     on_result: Callable[[dict[str, Any]], None] | None = None,
     on_start: Callable[[int, int], None] | None = None,
     columns: Columns | None = None,
+    redo: bool = False,
 ) -> CorpusSummary:
     """Extract every input into JSONL ``output`` (a path resumes; a stream just writes).
 
@@ -117,14 +119,20 @@ def run_corpus(
     :mod:`llm_extract.inputs.corpus`).
 
     Bad input stops here before any extraction: a bad ``published``, an unusable output file
-    (:class:`~llm_extract.errors.OutputFileError`), or two documents sharing an id.
+    (:class:`~llm_extract.errors.OutputFileError`), two documents sharing an id, or an output
+    holding documents a different run extracted (another model, schema, template, strategy or
+    request setting: see :mod:`llm_extract.runs.run_fingerprint`). ``redo``: extract those
+    documents again instead; their old lines are dropped once the run ends (atomically).
     """
     parse_published(published)
-    hooks = _Hooks(on_result, on_start, columns or Columns())
+    hooks = _Hooks(on_result, on_start, columns or Columns(), run_fingerprint(extractor), redo)
     if isinstance(output, Path):
         with open_output(output) as (stream, done):
-            return _run(extractor, inputs, stream, done, published, hooks)
-    return _run(extractor, inputs, output, set(), published, hooks)
+            summary = _run(extractor, inputs, stream, done, published, hooks, str(output))
+        if redo:
+            compact(output)
+        return summary
+    return _run(extractor, inputs, output, {}, published, hooks, "the output")
 
 
 @dataclass
@@ -132,22 +140,25 @@ class _Hooks:
     on_result: Callable[[dict[str, Any]], None] | None
     on_start: Callable[[int, int], None] | None
     columns: Columns
+    run: dict[str, Any]
+    redo: bool
 
 
 def _run(
     extractor: Extractor,
     inputs: Iterable[str | Path],
     stream: IO[str],
-    done: set[tuple[str, str]],
+    done: Mapping[tuple[str, str], Any],
     published: str | date | None,
     hooks: _Hooks,
+    name: str,
 ) -> CorpusSummary:
     started = time.perf_counter()
     summary = CorpusSummary()
     jobs = unique_jobs(
         iter_jobs(inputs, published=published, max_chars=extractor.max_chars, columns=hooks.columns)
     )
-    todo = jobs_to_run(jobs, done, summary)
+    todo = jobs_to_run(jobs, done, summary, run=hooks.run, redo=hooks.redo, output=name)
     if hooks.on_start:
         hooks.on_start(len(todo), summary.skipped)
 
@@ -165,7 +176,7 @@ def _run(
         # documents run one at a time).
         for job in todo:
             if job.error is not None or job.document is None:
-                emit(job, error_row(job, job.failure))
+                emit(job, {**error_row(job, job.failure), "run": hooks.run})
             else:
                 runnable.append(job)
                 yield job.document, job.published
@@ -175,7 +186,8 @@ def _run(
     # error carries the summary so far (``error.summary``).
     try:
         for outcome in extractor.extract_many(items()):
-            emit(runnable[outcome.index], result_row(runnable[outcome.index], outcome))
+            row = result_row(runnable[outcome.index], outcome)
+            emit(runnable[outcome.index], {**row, "run": hooks.run})
     except LlmExtractError as e:
         summary.seconds = time.perf_counter() - started
         e.summary = summary  # type: ignore[attr-defined]
@@ -202,17 +214,36 @@ def error_row(job: Job, error: BaseException) -> dict[str, Any]:
 
 
 def jobs_to_run(
-    jobs: Iterable[Job], done: set[tuple[str, str]], summary: CorpusSummary
+    jobs: Iterable[Job],
+    done: Mapping[tuple[str, str], Any],
+    summary: CorpusSummary,
+    *,
+    run: Mapping[str, Any] | None = None,
+    redo: bool = False,
+    output: str = "the output",
 ) -> list[Job]:
-    """The jobs not already ``ok`` in the output (``done``: its (id, sha256) pairs); the others
-    are counted in ``summary.skipped``. The resume rule of every engine."""
+    """The jobs not already ``ok`` in the output (``done``: its (id, sha256) pairs, each with
+    the run fingerprint of its line); the others are counted in ``summary.skipped``. The resume
+    rule of every engine. A job done by a different run (``run`` given and not equal) is an
+    error naming what changed, or with ``redo`` runs again."""
     todo: list[Job] = []
+    stale: list[tuple[str, Any]] = []
     for job in jobs:
-        if job.document and (job.document_id, job.document.sha256) in done:
-            summary.skipped += 1
-        else:
+        key = (job.document_id, job.document.sha256) if job.document else None
+        if key is None or key not in done:
             todo.append(job)
+        elif run is not None and not _same_run(done[key], run):
+            stale.append((job.document_id, done[key]))
+            todo.append(job)
+        else:
+            summary.skipped += 1
+    if stale and not redo and run is not None:
+        raise stale_error(output, stale, run)
     return todo
+
+
+def _same_run(old: Any, now: Mapping[str, Any]) -> bool:
+    return isinstance(old, Mapping) and old.get("id") == now.get("id")
 
 
 def _head(job: Job) -> dict[str, Any]:

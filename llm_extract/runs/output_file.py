@@ -35,8 +35,9 @@ _FRESH = "-o appends to (and resumes from) its file: give a new file, or one an 
 
 
 @contextmanager
-def open_output(path: Path) -> Iterator[tuple[IO[str], set[tuple[str, str]]]]:
-    """The locked output stream, and the (document_id, sha256) pairs already done in it."""
+def open_output(path: Path) -> Iterator[tuple[IO[str], dict[tuple[str, str], Any]]]:
+    """The locked output stream, and the (document_id, sha256) pairs already done in it, each
+    with the run fingerprint of its line (None on lines from versions that wrote none)."""
     _check_path(path)
     try:
         stream = path.open("a", encoding="utf-8")
@@ -76,7 +77,7 @@ def _lock(stream: IO[str], path: Path) -> None:
         logger.warning("Could not lock %s; do not run two batches into it at once.", path)
 
 
-def _read_back(path: Path, stream: IO[str]) -> set[tuple[str, str]]:
+def _read_back(path: Path, stream: IO[str]) -> dict[tuple[str, str], Any]:
     data = path.read_bytes()
     cut = data.rfind(b"\n") + 1
     head, tail = data[:cut], data[cut:]
@@ -102,11 +103,36 @@ def _read_back(path: Path, stream: IO[str]) -> set[tuple[str, str]]:
             raise OutputFileError(f"{path} does not end with an llm-extract result line.", _FRESH)
     if rows and not any(row is not None and "document_id" in row for row in rows):
         raise OutputFileError(f"{path} has no llm-extract result lines.", _FRESH)
-    return {
-        (str(row.get("document_id")), str(row.get("sha256")))
-        for row in rows
-        if row is not None and row.get("status") == "ok"
-    }
+    done: dict[tuple[str, str], Any] = {}
+    for row in rows:  # the last line of a document is the one that counts
+        if row is None or "document_id" not in row:
+            continue
+        key = (str(row.get("document_id")), str(row.get("sha256")))
+        if row.get("status") == "ok":
+            done[key] = row.get("run")
+        else:
+            done.pop(key, None)
+    return done
+
+
+def compact(path: Path) -> int:
+    """Rewrite ``path`` keeping only the last line of each document (after ``--redo``), through
+    a temporary file and an atomic rename, so a crash leaves the old file or the new one.
+    Returns the number of lines dropped."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    last: dict[str, int] = {}
+    for n, line in enumerate(lines):
+        row = _parse(line)
+        if row is not None and "document_id" in row:
+            last[str(row["document_id"])] = n
+    keep = sorted(last.values())
+    tmp = path.with_name(f".{path.name}.compact")
+    with tmp.open("w", encoding="utf-8") as f:
+        f.writelines(lines[n] + "\n" for n in keep)
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(path)
+    return len(lines) - len(keep)
 
 
 def _drop_fragment(path: Path, stream: IO[str], cut: int, tail: bytes) -> None:

@@ -43,7 +43,8 @@ from llm_extract.errors import (
 from llm_extract.inputs.corpus import Columns, Job, iter_jobs, job_from_dict, unique_jobs
 from llm_extract.pipeline.many import Outcome
 from llm_extract.runs.corpus import CorpusSummary, error_row, jobs_to_run, result_row, write_line
-from llm_extract.runs.output_file import open_output
+from llm_extract.runs.output_file import compact, open_output
+from llm_extract.runs.run_fingerprint import run_fingerprint
 from llm_extract.settings import ExtractorSettings, environ
 
 if TYPE_CHECKING:
@@ -164,11 +165,12 @@ class ExtractActor:
     def one(self, item: dict[str, Any]) -> tuple[str, str, str]:
         """(document_id, status, JSON line) for one input row; never raises."""
         job = document_job(item, self.published, self.settings.max_chars)
+        run = run_fingerprint(self.extractor)
         try:
-            row = self.extract(job)
+            row = {**self.extract(job), "run": run}
             line = json.dumps(row, ensure_ascii=False, default=str)
         except Exception as e:  # any failure of this document, even a bug, is its error row
-            row = error_row(job, e)
+            row = {**error_row(job, e), "run": run}
             line = json.dumps(row, ensure_ascii=False, default=str)
         return job.document_id, row["status"], line
 
@@ -224,6 +226,7 @@ def run_ray_batch(
     on_result: Callable[[dict[str, Any]], None] | None = None,
     on_start: Callable[[int, int], None] | None = None,
     columns: Columns | None = None,
+    redo: bool = False,
 ) -> CorpusSummary:
     """:func:`~llm_extract.run_corpus` on Ray: ``inputs`` into the JSONL file ``output``,
     skipping documents already ``ok`` there, extracted by ``actors`` Ray actors.
@@ -242,16 +245,23 @@ def run_ray_batch(
     if actors < 1:
         raise ConfigError(f"actors must be 1 or more, not {actors}.")
     summary = CorpusSummary()
+    share = per_actor(settings, actors)
+    # Settings that cannot work (schema, template, cache file) fail here, once and plainly, not
+    # as a dead actor on every node; the same extractor says what the run's requests are made of.
+    probe = Extractor.from_settings(share)
+    run = run_fingerprint(probe)
+    probe.close()
     with open_output(output) as (stream, done):
         started = time.perf_counter()
         jobs = unique_jobs(
             iter_jobs(inputs, published=published, max_chars=settings.max_chars, columns=columns)
         )
-        todo = jobs_to_run(jobs, done, summary)
+        todo = jobs_to_run(jobs, done, summary, run=run, redo=redo, output=str(output))
         if on_start:
             on_start(len(todo), summary.skipped)
 
         def emit(row: dict[str, Any]) -> None:
+            row = {**row, "run": row.get("run") or run}
             write_line(stream, row)
             summary.count(row, str(row.get("source")))
             summary.seconds = time.perf_counter() - started
@@ -263,10 +273,6 @@ def run_ray_batch(
             if job.document is None or job.error is not None:
                 emit(error_row(job, job.failure))
         if runnable:
-            share = per_actor(settings, actors)
-            # Settings that cannot work (schema, template, cache file) fail here, once and
-            # plainly, not as a dead actor on every node.
-            Extractor.from_settings(share).close()
             started_here = _start(ray, address)
             try:
                 # One block per batch: every batch is its own task, spread over the actors,
@@ -295,6 +301,8 @@ def run_ray_batch(
                 if started_here:
                     ray.shutdown()
         summary.seconds = time.perf_counter() - started
+    if redo:
+        compact(output)
     return summary
 
 

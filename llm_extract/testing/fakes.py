@@ -94,13 +94,16 @@ class FakeBackend(Backend):
     name = "fake"
     label = "fake model"
 
-    def __init__(self, server: FakeServer, context_window: int | None = None) -> None:
+    def __init__(
+        self, server: FakeServer, context_window: int | None = None, model: str = "fake-model"
+    ) -> None:
         self.server = server
         self.context_window = context_window
+        self._model = model
 
     @property
     def model(self) -> str:
-        return "fake-model"
+        return self._model
 
     @property
     def base_url(self) -> str:

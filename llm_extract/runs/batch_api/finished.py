@@ -6,6 +6,7 @@ sent whole, :meth:`Extractor.combined` for pieces), so ``batch collect`` writes 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 from llm_extract.core.document import Document, parse_published
@@ -23,6 +24,7 @@ from llm_extract.pipeline.many import Outcome
 from llm_extract.runs.batch_api.exchange import completion_of, read_answer
 from llm_extract.runs.batch_api.state import BatchState, Doc, Piece
 from llm_extract.runs.corpus import CorpusSummary, result_row, write_line
+from llm_extract.runs.run_fingerprint import run_fingerprint
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -45,7 +47,7 @@ def write_finished(
     state: BatchState,
     pieces: Callable[[str], list[Chunk]],
     stream: IO[str],
-    done: set[tuple[str, str]],
+    done: Mapping[tuple[str, str], Any],
     summary: CorpusSummary,
 ) -> None:
     """Write the line of each document whose pieces are all settled and not yet written;
@@ -57,7 +59,7 @@ def write_finished(
         doc.written = True
         if doc.error is None and (document_id, doc.sha256) in done:
             continue
-        row = _row(extractor, document_id, doc, pieces)
+        row = {**_row(extractor, document_id, doc, pieces), "run": run_fingerprint(extractor)}
         write_line(stream, row)
         summary.count(row, doc.source)
 
