@@ -163,6 +163,7 @@ def _run(
         hooks.on_start(len(todo), summary.skipped)
 
     def emit(job: Job, row: dict[str, Any]) -> None:
+        row = {**row, "run": hooks.run}
         write_line(stream, row)
         summary.count(row, job.source)
         summary.seconds = time.perf_counter() - started
@@ -176,7 +177,7 @@ def _run(
         # documents run one at a time).
         for job in todo:
             if job.error is not None or job.document is None:
-                emit(job, {**error_row(job, job.failure), "run": hooks.run})
+                emit(job, error_row(job, job.failure))
             else:
                 runnable.append(job)
                 yield job.document, job.published
@@ -186,8 +187,7 @@ def _run(
     # error carries the summary so far (``error.summary``).
     try:
         for outcome in extractor.extract_many(items()):
-            row = result_row(runnable[outcome.index], outcome)
-            emit(runnable[outcome.index], {**row, "run": hooks.run})
+            emit(runnable[outcome.index], result_row(runnable[outcome.index], outcome))
     except LlmExtractError as e:
         summary.seconds = time.perf_counter() - started
         e.summary = summary  # type: ignore[attr-defined]

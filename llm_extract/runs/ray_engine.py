@@ -153,6 +153,7 @@ class ExtractActor:
             logging.getLogger(name).setLevel(level)
         self.settings, self.published = settings, published
         self.extractor: Extractor = Extractor.from_settings(settings)
+        self.run = run_fingerprint(self.extractor)
         self.pool = ThreadPoolExecutor(settings.concurrency, thread_name_prefix="llm-extract-ray")
 
     def __call__(self, batch: pa.Table) -> pa.Table:
@@ -165,12 +166,11 @@ class ExtractActor:
     def one(self, item: dict[str, Any]) -> tuple[str, str, str]:
         """(document_id, status, JSON line) for one input row; never raises."""
         job = document_job(item, self.published, self.settings.max_chars)
-        run = run_fingerprint(self.extractor)
         try:
-            row = {**self.extract(job), "run": run}
+            row = {**self.extract(job), "run": self.run}
             line = json.dumps(row, ensure_ascii=False, default=str)
         except Exception as e:  # any failure of this document, even a bug, is its error row
-            row = {**error_row(job, e), "run": run}
+            row = {**error_row(job, e), "run": self.run}
             line = json.dumps(row, ensure_ascii=False, default=str)
         return job.document_id, row["status"], line
 

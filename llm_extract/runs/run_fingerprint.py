@@ -49,22 +49,6 @@ def run_fingerprint(extractor: Extractor) -> dict[str, Any]:
     )
 
 
-def settings_fingerprint(
-    settings: ExtractorSettings, *, schema: str, template: str, strategy: str
-) -> dict[str, Any]:
-    """The same from settings alone (the Ray driver, which builds no extractor): the model and
-    endpoint are as named, since the actors resolve them."""
-    return _with_id(
-        model=settings.model or "(backend default)",
-        endpoint=settings.base_url or "(default)",
-        schema=schema,
-        template=template,
-        strategy=strategy,
-        chunk_chars=settings.chunk_chars,
-        **_request_settings(settings),
-    )
-
-
 def _request_settings(s: ExtractorSettings) -> dict[str, Any]:
     return {
         "max_tokens": s.max_tokens,

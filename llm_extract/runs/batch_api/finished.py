@@ -53,13 +53,14 @@ def write_finished(
     """Write the line of each document whose pieces are all settled and not yet written;
     ``done``: (id, sha256) already in the output (an earlier collect wrote them, then stopped
     before saving the state). ``pieces``: a document's planned chunks."""
+    run = run_fingerprint(extractor)
     for document_id, doc in state.documents.items():
         if doc.written or any(p.status == "pending" for p in doc.pieces):
             continue
         doc.written = True
         if doc.error is None and (document_id, doc.sha256) in done:
             continue
-        row = {**_row(extractor, document_id, doc, pieces), "run": run_fingerprint(extractor)}
+        row = {**_row(extractor, document_id, doc, pieces), "run": run}
         write_line(stream, row)
         summary.count(row, doc.source)
 
