@@ -156,7 +156,9 @@ def outputs(output: Path | None, fmt: str | None) -> tuple[Path | None, Path | N
     keeps the resumable events.jsonl beside it; the format defaults to -o's suffix.
     """
     suffix = output.suffix.lstrip(".").lower() if output is not None else ""
-    if suffix and suffix not in FORMATS:
+    # A new file with a suffix we do not write (x.xlsx) would get JSONL under a false name; an
+    # existing one is judged by its content (resumed if it is ours, refused if not).
+    if suffix and suffix not in FORMATS and output is not None and not output.exists():
         raise ConfigError(
             f"Cannot write -o {output}: llm-extract writes {', '.join(FORMATS)}, not .{suffix}.",
             f"Name the output {output.with_suffix('.jsonl').name if output else 'x.jsonl'} "
