@@ -33,6 +33,7 @@ from llm_extract.errors import (
     RequestRejectedError,
     TransportRetriesExhaustedError,
 )
+from llm_extract.inputs.sources import read_source
 from llm_extract.pipeline import ask as piece
 from llm_extract.pipeline import many as concurrent
 from llm_extract.pipeline.many import ManyItem, Outcome
@@ -277,8 +278,10 @@ class Extractor:
     def extract_file(
         self, path: str | Path, *, published: str | date | None = None
     ) -> ExtractionResult:
-        """Read, check and extract one UTF-8 text file."""
-        return self.extract(Document.from_path(path, max_chars=self.max_chars), published=published)
+        """Read, check and extract one file (UTF-8 text or HTML) or ``http(s)://`` URL; an HTML
+        page's own publication date is used when ``published`` is not given."""
+        page = read_source(path, max_chars=self.max_chars)
+        return self.extract(page.document, published=published or page.published)
 
     def plan(self, doc: Document) -> list[Chunk]:
         """The pieces the strategy would send for ``doc`` (sends nothing)."""

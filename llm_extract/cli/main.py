@@ -28,6 +28,8 @@ from llm_extract.core.registry import load_schema, shipped_schemas
 from llm_extract.errors import ConfigError, LlmExtractError
 from llm_extract.evaluation import evaluate, format_report, write_breakdown
 from llm_extract.inputs.corpus import Columns
+from llm_extract.inputs.html import Page
+from llm_extract.inputs.sources import is_url, read_source
 from llm_extract.settings import ExtractorSettings, default_cache_path, environ
 from llm_extract.wire.limits import parse_rate_limit
 
@@ -86,7 +88,8 @@ def _setup() -> None:
 @app.command()
 def extract(
     files: Annotated[
-        list[str], typer.Argument(help="Text files, folders, .jsonl, or - for stdin.")
+        list[str],
+        typer.Argument(help="Text or HTML files, http(s) URLs, folders, .jsonl, .csv, or -."),
     ],
     schema: SchemaOpt = DEFAULT_SCHEMA,
     published: Annotated[
@@ -235,7 +238,7 @@ def extract(
             if (
                 len(files) == 1
                 and output is None
-                and not Path(files[0]).is_dir()
+                and (is_url(files[0]) or not Path(files[0]).is_dir())
                 and not files[0].endswith((".jsonl", ".csv"))
                 and fmt is None
             ):
@@ -256,15 +259,19 @@ def _announce(extractor: Extractor) -> None:
         _note(f"Using {extractor.backend.label}.")
 
 
-def _read_document(file: str, max_chars: int = DEFAULT_MAX_CHARS) -> Document:
-    """A checked document from a path, or from stdin for ``-``."""
+def _read_document(file: str, max_chars: int = DEFAULT_MAX_CHARS) -> Page:
+    """A checked document from a path or URL (with what an HTML page says of itself), or from
+    stdin for ``-``."""
     if file == "-":
-        return Document.from_text(sys.stdin.read(), source="<stdin>", max_chars=max_chars)
-    return Document.from_path(file, max_chars=max_chars)
+        return Page(Document.from_text(sys.stdin.read(), source="<stdin>", max_chars=max_chars))
+    return read_source(file, max_chars=max_chars)
 
 
 def _extract_one(extractor: Extractor, file: str, published: str | None) -> None:
-    result = extractor.extract(_read_document(file, extractor.max_chars), published=published)
+    page = _read_document(file, extractor.max_chars)
+    if published is None and page.published:  # --published wins; say where the date came from
+        _note(f"Published {page.published}, as the page states (--published overrides it).")
+    result = extractor.extract(page.document, published=published or page.published)
     a = result.attempts
     chunks = f" from {result.chunks} pieces" if result.chunks > 1 else ""
     _note(
@@ -314,7 +321,7 @@ def schemas_show(
 
 @app.command()
 def prompt(
-    file: Annotated[str, typer.Argument(help="Text file (or - for stdin).")],
+    file: Annotated[str, typer.Argument(help="Text or HTML file, http(s) URL, or - (stdin).")],
     schema: SchemaOpt = DEFAULT_SCHEMA,
     template: Annotated[str | None, typer.Option(help="Prompt template name or path.")] = None,
     published: Annotated[str | None, typer.Option(help="Publication date YYYY-MM-DD.")] = None,
@@ -334,10 +341,11 @@ def prompt(
             schema, template=template, strategy=strategy, backend=backend, base_url=base_url,
             chunk_chars=chunk_chars,
         ) as extractor:  # fmt: skip
-            doc = _read_document(file, extractor.max_chars)
+            page = _read_document(file, extractor.max_chars)
+            pub = published or page.published
             requests = [
                 {"piece": c.index, "start": c.start, "end": c.end, "messages": messages}
-                for c, messages in extractor.render_prompts(doc, published=published)
+                for c, messages in extractor.render_prompts(page.document, published=pub)
             ]
             _note(f"Strategy {extractor.strategy.describe()}: {len(requests)} request(s).")
         typer.echo(json.dumps(requests, indent=2, ensure_ascii=False))

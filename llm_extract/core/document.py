@@ -1,5 +1,10 @@
 """Input documents: reading and checking files, and splitting text into numbered sentences.
 
+This module reads plain text only. HTML files and URLs are read by
+:func:`llm_extract.inputs.sources.read_source` (which extracts the article with trafilatura):
+core stays free of parsers and HTTP, and the import-linter layers keep core below inputs, so
+:meth:`Document.from_path` refuses HTML with a pointer there rather than calling up a layer.
+
 Sentences are the unit of evidence: the prompt shows them as ``[S1] ...`` and the model cites
 ids, so every evidence span is a slice of the source by construction.
 """
@@ -32,6 +37,21 @@ _NEWLINES = re.compile(r"\n\s*")
 # Coder metadata such as ACLED's "[size=no report]" or "[women targeted: girls]" is not part of
 # the story; shown to the 1.5B model it made it answer no records (6 of 48 unseen notes).
 _CODER_TAG = re.compile(r"\s*\[[A-Za-z][A-Za-z ]{1,30}[=:][^\[\]]{0,80}\]")
+#: File names read as HTML whatever their content; other files are HTML when they sniff as it.
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+# A page starts with a doctype or an <html>/<head>/<body> tag, maybe after an XML declaration
+# or comments. Plain text and Markdown practically never do.
+_HTML_START = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+    rb"<(?:!doctype\s+html|html|head|body)[\s>]",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def looks_like_html(raw: bytes | str) -> bool:
+    """Whether the start of a file is an HTML page (a doctype or an html/head/body tag)."""
+    head = raw[:4096] if isinstance(raw, bytes) else raw[:4096].encode("utf-8", "replace")
+    return _HTML_START.match(head) is not None
 
 
 @dataclass(frozen=True)
@@ -85,6 +105,8 @@ class Document:
 
     @classmethod
     def from_path(cls, path: str | Path, *, max_chars: int = DEFAULT_MAX_CHARS) -> Document:
+        """A plain-text (UTF-8) file. HTML is refused: read as text, its markup and scripts
+        would become sentences the model could cite."""
         path = Path(path)
         try:
             raw = path.read_bytes()
@@ -98,6 +120,12 @@ class Document:
             raise InputError(
                 f"{path} looks binary (it contains NUL bytes).",
                 "Extract the plain text first (e.g. pdftotext, or save as .txt).",
+            )
+        if path.suffix.lower() in HTML_SUFFIXES or looks_like_html(raw):
+            raise InputError(
+                f"{path} is an HTML page, and Document.from_path reads plain text.",
+                "Read it with llm_extract.inputs.sources.read_source (or Extractor.extract_file"
+                ", or the CLI), which extract the article's text, title and date.",
             )
         try:
             text = raw.decode("utf-8")

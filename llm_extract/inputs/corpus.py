@@ -1,9 +1,12 @@
 """Reading a corpus: every input becomes a :class:`Job` (a document, or the error met reading
 it), before any extraction starts.
 
-Inputs: text files; folders of ``*.txt`` / ``*.md``; ``.jsonl`` files of ``{"id", "text",
-"published"}`` objects; ``.csv`` files with a text column (``text_column``, default ``text``),
-an id column (``id_column``, default ``id``; else the row number) and an optional
+Inputs: text files; HTML files (``.html``/``.htm``, or content that starts like a page) and
+``http(s)://`` URLs, read as their article's text with the page's date as ``published`` unless
+the run gives one (:mod:`llm_extract.inputs.sources`); folders, walked recursively for
+``*.txt`` / ``*.md`` / ``*.html`` / ``*.htm`` in sorted order; ``.jsonl`` files of ``{"id",
+"text", "published"}`` objects; ``.csv`` files with a text column (``text_column``, default
+``text``), an id column (``id_column``, default ``id``; else the row number) and an optional
 ``published`` column; ``-`` for stdin (JSONL when its first line is a JSON object, else one
 text document). Any other JSONL keys or CSV columns are carried to the output line as
 ``metadata``. Two different documents with one id are refused (naming both), and a document
@@ -17,18 +20,22 @@ import io
 import json
 import logging
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from llm_extract.core.document import Document
+from llm_extract.core.document import HTML_SUFFIXES, Document
 from llm_extract.errors import InputError, LlmExtractError
+from llm_extract.inputs.sources import is_url, read_source
 
 logger = logging.getLogger("llm_extract.runs.corpus")
 _DOCUMENT_KEYS = frozenset({"id", "text", "published"})
 _LINE_FORMAT = 'Each line must be {"id": ..., "text": ..., "published": "YYYY-MM-DD"}.'
+#: What a folder's files are read as documents; .jsonl and .csv are passed by name.
+FOLDER_SUFFIXES = frozenset({".txt", ".md", *HTML_SUFFIXES})
 
 
 @dataclass(frozen=True)
@@ -74,22 +81,61 @@ def iter_jobs(
     jobs."""
     columns = columns or Columns()
     for item in inputs:
+        if is_url(item):  # before Path(), which would collapse "http://" to "http:/"
+            yield _source_job(str(item), published, max_chars)
+            continue
         path = Path(item)
         if str(item) == "-":
             yield from _stdin_jobs(published, max_chars)
         elif path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix in {".txt", ".md"})
+            files = folder_files(path)
             yield from iter_jobs(files, published=published, max_chars=max_chars)
         elif path.suffix == ".jsonl":
             yield from _jsonl_jobs(path, published, max_chars)
         elif path.suffix == ".csv":
             yield from _csv_jobs(path, published, max_chars, columns)
         else:
-            try:
-                doc = Document.from_path(path, max_chars=max_chars)
-                yield Job(doc.id, str(path), doc, published)
-            except InputError as e:
-                yield Job(str(path), str(path), error=e)
+            yield _source_job(path, published, max_chars)
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """The documents in ``folder`` and its subfolders, sorted by path. Hidden files and folders
+    (``.git``, ``.DS_Store``) are left out unsaid; other kinds are counted in a warning, so a
+    folder of PDFs does not pass for a folder of articles. No document at all is an error."""
+    found: list[Path] = []
+    skipped: Counter[str] = Counter()
+    for path in sorted(folder.rglob("*")):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        if not path.is_file():
+            continue
+        if path.suffix.lower() in FOLDER_SUFFIXES:
+            found.append(path)
+        else:
+            skipped[path.suffix.lower() or "no extension"] += 1
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
+    if not found:
+        raise InputError(
+            f"{folder} has no .txt, .md, .html or .htm files"
+            + (f" (only {kinds})." if kinds else " (it is empty)."),
+            "Pass a folder of article files; pass .jsonl and .csv files by name.",
+        )
+    if skipped:
+        logger.warning(
+            "%s: skipped %d file(s) of other kinds (%s); folders take .txt, .md, .html, .htm.",
+            folder, skipped.total(), kinds,
+        )  # fmt: skip
+    return found
+
+
+def _source_job(item: str | Path, published: str | date | None, max_chars: int) -> Job:
+    """A file or URL as a job; the run's ``published`` wins over the date the page states."""
+    try:
+        page = read_source(item, max_chars=max_chars)
+    except InputError as e:
+        return Job(str(item), str(item), error=e)
+    pub = published or page.published
+    return Job(page.document.id, str(item), page.document, pub, metadata=page.metadata)
 
 
 def _stdin_jobs(published: str | date | None, max_chars: int) -> Iterator[Job]:

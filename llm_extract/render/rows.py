@@ -18,6 +18,7 @@ from typing import Any
 from llm_extract.core.document import Document
 from llm_extract.core.result import row_flags
 from llm_extract.errors import InputError
+from llm_extract.inputs.sources import read_source
 
 _JSONL_LINE = re.compile(r"^(?P<path>.+\.jsonl):(?P<line>\d+)$")
 _EVIDENCE_KEYS = {"quote", "start", "end"}
@@ -142,7 +143,8 @@ def _source_text(row: dict[str, Any], results: Path) -> str:
         )
     try:
         if match is None:
-            return Document.from_path(file, max_chars=2**62).text
+            # The same reader as the run: an HTML source's offsets index its article text.
+            return read_source(file, max_chars=2**62).document.text
         line = file.read_text(encoding="utf-8").splitlines()[int(match["line"]) - 1]
         return Document.from_text(json.loads(line)["text"], max_chars=2**62).text
     except (OSError, UnicodeDecodeError, IndexError, KeyError, TypeError, ValueError) as e:

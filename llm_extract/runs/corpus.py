@@ -10,10 +10,12 @@ partial) ones, and drops a half-written last line, so an interrupted run resumes
 or duplicating a record. Readers take the last line per ``document_id``. The output file is
 checked and locked before the first document (see :mod:`llm_extract.runs.output_file`).
 
-Inputs are text files, folders of ``*.txt``, or ``.jsonl`` files of ``{"id", "text",
-"published"}`` objects (any other keys are carried to the output line as ``metadata``). They are
-all read before extraction starts: two different documents with one id are refused (naming both
-lines), and a document given twice is extracted once.
+Inputs are text or HTML files, ``http(s)://`` URLs, folders (recursively: ``*.txt``, ``*.md``,
+``*.html``, ``*.htm``), ``.csv`` files, or ``.jsonl`` files of ``{"id", "text", "published"}``
+objects (any other keys are carried to the output line as ``metadata``; see
+:mod:`llm_extract.inputs.corpus`). They are all read before extraction starts: two different
+documents with one id are refused (naming both lines), and a document given twice is extracted
+once.
 """
 
 from __future__ import annotations

@@ -161,3 +161,70 @@ def test_extract_says_on_stderr_how_many_records_are_flagged(tmp_path: Path) -> 
     assert res.exit_code == 0, res.stderr
     assert "1 record(s) flagged for review" in res.stderr
     assert json.loads(res.stdout)["flags"][0]["record"] == 0
+
+
+# --- HTML pages, URLs and folders (issue 30) ----------------------------------------------
+
+
+def test_prompt_reads_a_url_as_its_article_with_the_pages_date() -> None:
+    from llm_extract.testing.loopback import LoopbackHTTPServer
+    from tests.inputs.test_html import SCRIPT, _Site
+
+    with LoopbackHTTPServer(_Site) as site:
+        url = site.url.removesuffix("/v1") + "/news/article-123"
+        res = run("prompt", url, "--strategy", "single")
+        given = run("prompt", url, "--strategy", "single", "--published", "2024-03-14")
+    assert res.exit_code == 0, res.stderr
+    content = json.loads(res.stdout)[0]["messages"][-1]["content"]
+    assert content.startswith("Published: 2024-03-12\n[S1] Clashes near Tripoli airport\n")
+    assert SCRIPT not in content and "Subscribe" not in content
+    assert json.loads(given.stdout)[0]["messages"][-1]["content"].startswith(
+        "Published: 2024-03-14\n"
+    )  # --published wins over the page
+
+
+def test_an_unreachable_url_names_itself_whole(tmp_path: Path) -> None:
+    url = "http://127.0.0.1:9/news/article-123"
+    res = run("extract", url, *WIRE)
+    assert res.exit_code == 2, res.stderr
+    assert f"Cannot connect to fetch {url}" in res.stderr and "No such file" not in res.stderr
+
+
+def test_corpus_of_a_folder_and_urls_records_a_404_and_goes_on(tmp_path: Path) -> None:
+    from llm_extract.testing.loopback import LoopbackHTTPServer
+    from tests.fakes import FakeServer, LoopbackServer
+    from tests.inputs.test_html import ARTICLE, SCRIPT, _Site
+
+    (tmp_path / "in" / "world").mkdir(parents=True)
+    (tmp_path / "in" / "world" / "tripoli.html").write_text(ARTICLE, encoding="utf-8")
+    (tmp_path / "in" / "scan.pdf").write_bytes(b"%PDF")
+    fake = FakeServer()
+    fake.responder = lambda body: {"records": []}
+    out = tmp_path / "out.jsonl"
+    with LoopbackHTTPServer(_Site) as site, LoopbackServer(fake) as model:
+        base = site.url.removesuffix("/v1")
+        res = run("extract", str(tmp_path / "in"), f"{base}/news/article-123", f"{base}/gone",
+                  "-o", str(out), "--strategy", "single", "--base-url", model.url,
+                  "--model", "m", "--no-cache")  # fmt: skip
+    assert res.exit_code == 5, res.stderr  # some documents failed; the run finished
+    rows = {r["document_id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert rows[f"{base}/news/article-123"]["status"] == "ok"
+    assert rows[str(tmp_path / "in" / "world" / "tripoli.html")]["metadata"] == {
+        "title": "Clashes near Tripoli airport"
+    }
+    assert rows[f"{base}/gone"]["status"] == "error"
+    assert "answered 404" in rows[f"{base}/gone"]["error"]["message"]
+    assert "skipped 1 file(s) of other kinds (1 .pdf)" in res.stderr
+    # The document's message (after the few-shot examples, before any second-look note).
+    messages = [m["content"] for r in fake.requests for m in r["messages"] if m["role"] == "user"]
+    sent = [c for c in messages if "[S1] Clashes near Tripoli airport" in c]
+    assert len(sent) >= 2 and all(c.startswith("Published: 2024-03-12\n") for c in sent)
+    assert not any(SCRIPT in c for c in sent)
+
+
+def test_a_folder_with_nothing_to_read_fails_the_run(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.pdf").write_bytes(b"%PDF")
+    res = run("extract", str(tmp_path / "docs"), "-o", str(tmp_path / "o.jsonl"), *WIRE)
+    assert res.exit_code == 2, res.stderr
+    assert "has no .txt, .md, .html or .htm files (only 1 .pdf)" in res.stderr

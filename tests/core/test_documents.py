@@ -78,3 +78,22 @@ def test_bom_is_stripped_and_id_is_content_hash() -> None:
     a = Document.from_text("\ufeffRebels attacked.")
     b = Document.from_text("Rebels attacked.")
     assert a.text == b.text and a.id == b.id and a.id.startswith("sha256:")
+
+
+@pytest.mark.parametrize(
+    ("start", "html"),
+    [
+        (b"<!DOCTYPE html>\n<html>", True),
+        (b"\xef\xbb\xbf  <html lang='en'>", True),
+        (b"<?xml version='1.0'?>\n<!-- saved --><HTML>", True),
+        (b"<body><p>x</p>", True),
+        (b"<b>Rebels</b> attacked a town.", False),
+        (b"Rebels attacked. <html> is a tag.", False),
+        (b"# Notes\n\n<!DOCTYPE html>", False),
+    ],
+)
+def test_html_is_sniffed_from_the_start_only(start: bytes, html: bool) -> None:
+    from llm_extract.core.document import looks_like_html
+
+    assert looks_like_html(start) is html
+    assert looks_like_html(start.decode("utf-8")) is html
