@@ -30,6 +30,7 @@ _DATE_WORD = re.compile(
     r"\b(ago|(mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june"
     r"|july|august|september|october|november|december)\b"
 )
+_HOURS = re.compile(r"\b(hour|minute|second)s?\b")
 _WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
 # "mardi dernier", "el pasado martes", "в прошлую среду", "الثلاثاء الماضي": the English rules
 # read "last tuesday" (a week back when publication is itself a Tuesday). dateparser's locales
@@ -104,7 +105,9 @@ def _readings(
         yield english(translated, published)
     # dateparser reads what the English rules do not ("1 week ago", "en mai"), but also counts
     # and durations ("deux", "20 minutes"): only words that name a day, month or "ago" count.
-    if any(_DATE_WORD.search(t) for t in translations):
+    # Hours ago, counted back from midnight (the publication time is unknown), would give the
+    # day before; the English rules leave "3 hours ago" unresolved too.
+    if any(_DATE_WORD.search(t) and not _HOURS.search(t) for t in translations):
         yield _parsed(text, published, [loc.shortname for loc in locales])
 
 

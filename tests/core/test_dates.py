@@ -100,6 +100,7 @@ IN_LANGUAGE = [
     ("fr", "2019", None, date(2019, 1, 1), "year"),
     ("fr", "hier", None, None, "unknown"),  # relative words need the publication date
     ("fr", "demain", PUB, None, "unknown"),  # forward-looking, as "tomorrow"
+    ("es", "hace 3 horas", PUB, None, "unknown"),  # as "3 hours ago": the hour is unknown
 ]
 
 
