@@ -1,4 +1,4 @@
-"""The per-extraction facts that validators need: the source document and publication date.
+"""The per-extraction facts validators need: the document, its publication date, its language.
 
 instructor renders messages as Jinja templates whenever it is given a validation ``context``,
 which would mangle articles that contain ``{{``. So the extractor sets this context variable
@@ -21,6 +21,8 @@ from llm_extract.core.document import Document
 class ExtractionContext:
     document: Document
     published: date | None = None
+    #: The document's language (ISO 639-1, "fr"), which date words are read in; None when unknown.
+    language: str | None = None
 
 
 _current: ContextVar[ExtractionContext | None] = ContextVar("llm_extract_context", default=None)

@@ -1,6 +1,7 @@
 """Resolve the model's date expression ("on Wednesday", "2 May 2020") against the publication date.
 
-Doing this in code, not in the model, is both more accurate for small models and checkable.
+Doing this in code, not in the model, is both more accurate for small models and checkable. The
+rules here read English; :mod:`llm_extract.core.dates_multilingual` brings other languages to them.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from typing import Literal
+
+from llm_extract.core.dates_multilingual import resolve_in
 
 Precision = Literal["day", "week", "month", "year", "unknown"]
 
@@ -34,12 +37,43 @@ _DAYS_AGO = re.compile(r"\b(\d+|two|three|four|five|six|seven)\s+days?\s+ago\b")
 _SMALL = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 
 
-def resolve_date(expression: str, published: date | None) -> tuple[date | None, Precision]:
-    """Best date and its precision; ``(None, "unknown")`` when the words do not fix a date."""
+_FINE = ("day", "week", "month")
+
+
+def resolve_date(
+    expression: str, published: date | None, language: str | None = None
+) -> tuple[date | None, Precision]:
+    """Best date and its precision; ``(None, "unknown")`` when the words do not fix a date.
+
+    ``language`` is the document's (ISO 639-1, "fr"); None when unknown, and then English is
+    tried first and a few common news languages after it.
+    """
     text = expression.lower().strip()
     if not text:
         return None, "unknown"
+    lang = language.lower().replace("_", "-").split("-")[0] if language else None
+    english = lang in (None, "en")
+    # Unknown or English: the English rules first. Another language: its own words first and
+    # the English rules last (a model may answer "on Wednesday" for "mercredi"). A bare year
+    # (the English rules read "10/03/2024" as 2024) is kept only when nothing reads more.
+    first = _english(text, published) if english else None
+    if first is not None and first[1] in _FINE:
+        return first
+    year: tuple[date | None, Precision] | None = first if first and first[0] else None
+    for found in resolve_in(text, published, lang, _english):
+        if found[1] in _FINE:
+            return found
+        year = year or (found if found[0] else None)
+    if not english:
+        found = _english(text, published)
+        if found[1] in _FINE:
+            return found
+        year = year or (found if found[0] else None)
+    return year or (None, "unknown")
 
+
+def _english(text: str, published: date | None) -> tuple[date | None, Precision]:
+    """The English rules, on lower-cased ``text``."""
     if m := _ISO.search(text):
         year, month = int(m.group(1)), int(m.group(2))
         if m.group(3):

@@ -242,7 +242,7 @@ def _resolve_date(value: Any, info: ValidationInfo) -> Any:
         resolved = EventDate.model_validate(value)
     elif value is None or isinstance(value, str):
         text = (value or "").strip() or None
-        day, precision = resolve_date(text or "", published)
+        day, precision = resolve_date(text or "", published, ctx.language if ctx else None)
         resolved = EventDate(date=day, precision=precision, text=text)
     else:
         raise ValueError(f"event_date must be the date words from the text, got {value!r}")
@@ -269,7 +269,11 @@ DateExpression = Annotated[
 
 
 def dates_from_evidence(
-    record: BaseModel, published: Date | None, document: Document | None = None
+    record: BaseModel,
+    published: Date | None,
+    document: Document | None = None,
+    *,
+    language: str | None = None,
 ) -> BaseModel:
     """The record with each undated :class:`EventDate` field read from its cited sentences.
 
@@ -282,7 +286,7 @@ def dates_from_evidence(
     With ``document``, date words that are not in it and do not give the publication day count
     as none: with no date in the text, a small model copies one from a worked example ("On 12
     March 2021"). Words it reworded ("On 8 May" for "on 08 May") are then read again from the
-    cited sentences.
+    cited sentences. ``language`` is the document's (see :func:`resolve_date`), None if unknown.
     """
     evidence = cited(record)
     quotes = [ev.quote for ev in evidence]
@@ -300,7 +304,7 @@ def dates_from_evidence(
             updates[name] = EventDate(date=None, precision="unknown", text=value.text)
         # Words the model gave that resolve to no date ("Meanwhile") count as none.
         for quote in quotes:
-            day, precision = resolve_date(quote, published)
+            day, precision = resolve_date(quote, published, language)
             if day is not None and precision == "day" and not (published and day > published):
                 updates[name] = EventDate(date=day, precision="day", text=None)
                 break

@@ -32,7 +32,8 @@ def ask(ex: RunPlan, doc: Document, pub: date | None, *, whole: bool) -> Extract
     messages, log = prompt_messages(ex, doc, pub), CallLog()
     create = _create(ex, log, async_=False)
     started = time.perf_counter()
-    with extraction_context(ExtractionContext(doc, pub)):
+    ctx = ExtractionContext(doc, pub)
+    with extraction_context(ctx):
         parsed = _parsed(ex, lambda: create(**request(ex, messages, log)), log)
         followup = _followup(ex, doc, messages, parsed, log, whole)
         if followup is not None:
@@ -42,7 +43,8 @@ def ask(ex: RunPlan, doc: Document, pub: date | None, *, whole: bool) -> Extract
                 parsed = _better(parsed, again, log)
             except ExtractionFailedError as e:
                 log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
-    return _result(ex, doc, pub, parsed, log, time.perf_counter() - started, whole)
+    seconds = time.perf_counter() - started
+    return _result(ex, doc, pub, parsed, log, seconds, whole, language=ctx.language)
 
 
 async def aask(ex: RunPlan, doc: Document, pub: date | None, *, whole: bool) -> ExtractionResult:
@@ -50,7 +52,8 @@ async def aask(ex: RunPlan, doc: Document, pub: date | None, *, whole: bool) -> 
     messages, log = prompt_messages(ex, doc, pub), CallLog()
     create = _create(ex, log, async_=True)
     started = time.perf_counter()
-    with extraction_context(ExtractionContext(doc, pub)):
+    ctx = ExtractionContext(doc, pub)
+    with extraction_context(ctx):
         parsed = await _aparsed(ex, create(**request(ex, messages, log)), log)
         followup = _followup(ex, doc, messages, parsed, log, whole)
         if followup is not None:
@@ -60,7 +63,8 @@ async def aask(ex: RunPlan, doc: Document, pub: date | None, *, whole: bool) -> 
                 parsed = _better(parsed, again, log)
             except ExtractionFailedError as e:
                 log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
-    return _result(ex, doc, pub, parsed, log, time.perf_counter() - started, whole)
+    seconds = time.perf_counter() - started
+    return _result(ex, doc, pub, parsed, log, seconds, whole, language=ctx.language)
 
 
 def _create(ex: RunPlan, log: CallLog, *, async_: bool) -> Any:
@@ -158,9 +162,11 @@ def _result(
     log: CallLog,
     seconds: float,
     whole: bool,
+    *,
+    language: str | None = None,
 ) -> ExtractionResult:
     finish(log)
-    records = [dates_from_evidence(r, pub, doc) for r in parsed.records]
+    records = [dates_from_evidence(r, pub, doc, language=language) for r in parsed.records]
     flags: list[Flag] = []
     if whole:
         # A document sent whole is finished here as pieces are in `Extractor.combined`: the

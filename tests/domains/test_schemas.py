@@ -206,6 +206,18 @@ def test_validation_errors_speak_the_prompts_vocabulary(
         assert set(re.findall(r"'([^']*)'", expected)) <= enums, expected
 
 
+@pytest.mark.parametrize("schema_name", ["conflict_events", "plover"])
+def test_event_dates_are_read_in_the_contexts_language(schema_name: str) -> None:
+    model = load_schema(schema_name).response_model
+    doc = Document.from_text(seed_text())
+    with extraction_context(ExtractionContext(doc, SEED_PUBLISHED, language="es")):
+        got = model.model_validate(_model_answer(schema_name, event_date="el pasado martes"))
+        assert got.records[0].event_date.date == date(2019, 8, 20)
+        assert got.records[0].event_date.precision == "day"
+        with pytest.raises(ValidationError, match="after the publication date"):
+            model.model_validate(_model_answer(schema_name, event_date="el 1 de septiembre 2019"))
+
+
 def test_reask_for_a_bad_code_lists_the_codes_the_prompt_uses() -> None:
     from llm_extract import Extractor
     from tests.fakes import FakeBackend, FakeServer
