@@ -18,7 +18,7 @@ from tests.fakes import FakeBackend, FakeServer
 FRENCH = [
     "Le conseil municipal de Bunia s'est réuni lundi pour examiner le budget de l'année.",
     "Les élus ont voté la rénovation de deux écoles et d'un dispensaire du centre-ville.",
-    "Mardi, des miliciens ont attaqué le village de Djugu, tuant sept civils, selon la Croix-Rouge.",
+    "Mardi, des miliciens ont attaqué le village de Djugu, tuant sept civils, dit la Croix-Rouge.",
     "Le maire a aussi annoncé la construction d'un nouveau pont sur la rivière Shari.",
     "Les travaux doivent commencer au mois de juin et durer environ deux ans et demi.",
     "Depuis janvier, plus de 300 personnes ont été tuées dans la province de l'Ituri.",
@@ -34,7 +34,7 @@ FRENCH = [
     "Une coopérative de femmes a ouvert un atelier de couture dans l'ancien bâtiment de la poste.",
     "La bibliothèque municipale a reçu un don de trois mille livres d'une association belge.",
     "Le club de football de la ville a inauguré son nouveau terrain en présence des écoliers.",
-    "Les cours de la farine et du sucre sont restés stables sur les marchés de la ville ce mois-ci.",
+    "Les cours de la farine et du sucre sont restés stables sur les marchés ce mois-ci.",
 ]
 GERMAN = (
     "Der Stadtrat von Bunia hat am Montag den Haushalt des Jahres beraten und beschlossen. "
@@ -54,9 +54,7 @@ def fixed(code: str | None) -> Any:
 
 
 def make(fake: FakeServer, **kw: Any) -> Extractor:
-    return Extractor(
-        backend=FakeBackend(fake), transport_retries=fast_retrying(2), **kw
-    )  # type: ignore[arg-type]
+    return Extractor(backend=FakeBackend(fake), transport_retries=fast_retrying(2), **kw)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -64,11 +62,13 @@ def make(fake: FakeServer, **kw: Any) -> Extractor:
     [
         ("Government forces shelled the village on Tuesday, killing four civilians.", "en"),
         ("Les forces gouvernementales ont bombardé le village mardi, tuant quatre civils.", "fr"),
-        ("Las fuerzas del gobierno bombardearon la aldea el martes y mataron a cuatro civiles.", "es"),
-        ("Правительственные войска обстреляли деревню во вторник, убив четырех мирных жителей.", "ru"),
+        ("Las fuerzas del gobierno bombardearon la aldea el martes y mataron a cuatro civiles.",
+         "es"),
+        ("Правительственные войска обстреляли деревню во вторник, убив четырех мирных жителей.",
+         "ru"),
         ("قصفت القوات الحكومية القرية يوم الثلاثاء، ما أسفر عن مقتل أربعة مدنيين.", "ar"),
     ],
-)
+)  # fmt: skip
 def test_the_real_detector_tells_the_news_languages(text: str, code: str) -> None:
     found = detect_language(text)
     assert (found.code, found.source) == (code, "detected")
@@ -108,8 +108,9 @@ def test_a_forced_language_wins_over_detection_and_over_the_document() -> None:
 def test_the_prompt_tells_the_model_the_language_and_english_prompts_stay_as_they_were() -> None:
     ex = make(FakeServer(), language_detector=fixed("fr"))
     ((_, messages),) = ex.render_prompts(" ".join(FRENCH[:2]), published="2024-03-14")
-    assert "The text is in French. Write names, places and the summary in English" in (
-        messages[-1]["content"]
+    assert (
+        "The text is in French. Write names, places and the summary in English"
+        in (messages[-1]["content"])
     )
     english = make(FakeServer(), language_detector=fixed("en"))
     ((_, messages),) = english.render_prompts(seed_text()[:600], published=SEED_PUBLISHED)
