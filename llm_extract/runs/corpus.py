@@ -12,8 +12,9 @@ checked and locked before the first document (see :mod:`llm_extract.runs.output_
 
 Inputs are text or HTML files, ``http(s)://`` URLs, folders (recursively: ``*.txt``, ``*.md``,
 ``*.html``, ``*.htm``), ``.csv`` files, or ``.jsonl`` files of ``{"id", "text", "published"}``
-objects (any other keys are carried to the output line as ``metadata``; see
-:mod:`llm_extract.inputs.corpus`). They are all read before extraction starts: two different
+objects, or of other keys named by ``columns`` (any other keys are carried to the output line
+as ``metadata``; see :mod:`llm_extract.inputs.corpus`). Each line carries the document's
+``published`` date (ISO, or null). They are all read before extraction starts: two different
 documents with one id are refused (naming both lines), and a document given twice is extracted
 once.
 """
@@ -121,8 +122,10 @@ def run_corpus(
     Documents run ``extractor.concurrency`` at a time (:meth:`~llm_extract.Extractor.
     extract_many`); each line is written whole, in the order documents finish.
     ``on_start(to_run, already_done)`` is called once the inputs are read, ``on_result(row)``
-    after each line is written. ``columns``: the text and id columns of CSV inputs (see
-    :mod:`llm_extract.inputs.corpus`).
+    after each line is written. ``columns``: the text, id and publication date keys of JSONL
+    and CSV inputs (:class:`~llm_extract.inputs.columns.Columns`, e.g. ``Columns(text="body",
+    published="date")``; found by name when left out). The summary's ``order`` is the input
+    order, for :func:`~llm_extract.runs.tables.write_table`.
 
     Bad input stops here before any extraction: a bad ``published``, an unusable output file
     (:class:`~llm_extract.errors.OutputFileError`), two documents sharing an id, or an output
