@@ -21,6 +21,7 @@ from tenacity import Retrying
 
 from llm_extract.backends import Backend, resolve_backend
 from llm_extract.core.document import Document, parse_published
+from llm_extract.core.language import LanguageDetector, detect_language, given_language
 from llm_extract.core.pieces import Chunk, combine
 from llm_extract.core.registry import Schema, load_schema
 from llm_extract.core.result import ExtractionResult, Flag
@@ -89,6 +90,11 @@ class Extractor:
         record: save every exchange to this YAML file (written on :meth:`close`).
         replay: answer every request from this recording, sending nothing; a request it
             does not hold raises :class:`~llm_extract.RecordingMissError` saying what changed.
+        language: the documents' language (ISO 639-1, ``"fr"``); by default each document's
+            own is detected (a :class:`Document` that names one keeps it). It picks the
+            schema pack's word lists and the language date words are read in.
+        language_detector: what detects a text's language (default: py3langid, see
+            :mod:`llm_extract.core.language`; tests pass fakes).
         settings: an :class:`~llm_extract.ExtractorSettings` to build from instead of the
             arguments above (see :meth:`from_settings`).
     """
@@ -118,6 +124,7 @@ class Extractor:
         record: str | Path | None = None,
         replay: str | Path | None = None,
         settings: ExtractorSettings | None = None,
+        language_detector: LanguageDetector | None = None,
         **backend_options: Any,
     ) -> None:
         # Any other setting is accepted by name too (one front door with settings= and the CLI);
@@ -158,6 +165,9 @@ class Extractor:
             backend, model=s.model, base_url=s.base_url, api_key=s.api_key, **backend_options
         )
         self.strategy = resolve_strategy(strategy, self.backend)
+        #: The language every document is read in, or None to detect each one's.
+        self.language = given_language(s.language) if s.language else None
+        self.language_detector = language_detector or detect_language
         self.validation_retries = s.validation_retries
         self.transport_policy = (
             transport_retries
@@ -208,14 +218,14 @@ class Extractor:
         doc, pub = self._document(text, document_id), parse_published(published)
         pieces = self.plan(doc)
         if _is_whole(pieces, doc):
-            return piece.ask(self, doc, pub, whole=True)
+            return self._noted(piece.ask(self, doc, pub, whole=True), doc)
         started = time.perf_counter()
         order = self._send_order(pieces)
         with ThreadPoolExecutor(self._piece_workers(pieces)) as pool:
             sent = list(pool.map(lambda i: self._chunk_outcome(pieces[i], pub), order))
         outcomes = _in_plan_order(order, sent)
         seconds = time.perf_counter() - started
-        return self.combined(doc, pieces, outcomes, seconds)
+        return self._noted(self.combined(doc, pieces, outcomes, seconds), doc)
 
     async def aextract(
         self,
@@ -228,7 +238,7 @@ class Extractor:
         doc, pub = self._document(text, document_id), parse_published(published)
         pieces = self.plan(doc)
         if _is_whole(pieces, doc):
-            return await piece.aask(self, doc, pub, whole=True)
+            return self._noted(await piece.aask(self, doc, pub, whole=True), doc)
         started = time.perf_counter()
         order = self._send_order(pieces)
         gate = asyncio.Semaphore(self._piece_workers(pieces))
@@ -243,7 +253,7 @@ class Extractor:
         sent = await asyncio.gather(*(run(pieces[i]) for i in order))
         seconds = time.perf_counter() - started
         outcomes = _in_plan_order(order, list(sent))
-        return self.combined(doc, pieces, outcomes, seconds)
+        return self._noted(self.combined(doc, pieces, outcomes, seconds), doc)
 
     def extract_many(
         self,
@@ -284,7 +294,9 @@ class Extractor:
         return self.extract(page.document, published=published or page.published)
 
     def plan(self, doc: Document) -> list[Chunk]:
-        """The pieces the strategy would send for ``doc`` (sends nothing)."""
+        """The pieces the strategy would send for ``doc`` (sends nothing), read in its language
+        (:meth:`with_language`)."""
+        doc = self.with_language(doc)
         if not _takes_schema(self.strategy.plan):  # a Strategy written before packs
             return self.strategy.plan(doc, chunk_chars=self.chunk_chars, overlap=self.chunk_overlap)
         return self.strategy.plan(
@@ -350,6 +362,15 @@ class Extractor:
         records = self._finish(records, doc=doc)
         return records, codebook_flags(records, self.schema)
 
+    def _noted(self, result: ExtractionResult, doc: Document) -> ExtractionResult:
+        """``result`` with the strategy's note on how ``doc`` was read (a language the
+        schema's word lists do not cover)."""
+        reading = getattr(self.strategy, "reading_note", None)
+        note = reading(doc, self.schema) if reading and _takes_schema(reading) else None
+        if note and note not in result.notes:
+            result.notes.append(note)
+        return result
+
     def _finish(self, records: list[Any], doc: Document) -> list[Any]:
         if not _takes_schema(self.strategy.finish):  # a Strategy written before packs
             return self.strategy.finish(records, doc=doc)
@@ -375,9 +396,22 @@ class Extractor:
             return e
 
     def _document(self, text: str | Document, document_id: str | None) -> Document:
-        if isinstance(text, Document):
-            return text
-        return Document.from_text(text, id=document_id, max_chars=self.max_chars)
+        doc = (
+            text
+            if isinstance(text, Document)
+            else Document.from_text(text, id=document_id, max_chars=self.max_chars)
+        )
+        return self.with_language(doc)
+
+    def with_language(self, doc: Document) -> Document:
+        """``doc`` with its language: the extractor's ``language``, else the one the document
+        names, else the detected one (None when it cannot be told)."""
+        if self.language is not None and doc.language != self.language:
+            return dataclasses.replace(doc, language=self.language)
+        if doc.language is not None:
+            return doc
+        code = self.language_detector(doc.text).code
+        return dataclasses.replace(doc, language=code) if code else doc
 
 
 def _takes_schema(method: Any) -> bool:

@@ -81,6 +81,8 @@ class ExtractorSettings:
     api_key: str | None = None
     template: str | None = None
     strategy: str | None = None
+    #: The documents' language (ISO 639-1, "fr"); None detects each document's own.
+    language: str | None = None
     validation_retries: int = DEFAULT_VALIDATION_RETRIES
     transport_retries: int = DEFAULT_TRANSPORT_RETRIES
     retry_wait: float = 1.0

@@ -197,6 +197,13 @@ def extract(
     ray_actors: Annotated[
         int, typer.Option(help="--engine ray: actors (they share --concurrency, --rate-limit).")
     ] = 2,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="The documents' language, e.g. fr (default: each document's own, detected).",
+        ),
+    ] = None,
     redo: Annotated[
         bool,
         typer.Option(
@@ -225,6 +232,7 @@ def extract(
             transport_retries=transport_retries, retry_wait=retry_wait, timeout=timeout,
             max_tokens=max_tokens, max_chars=max_chars, chunk_chars=chunk_chars,
             concurrency=concurrency, cache=cache_file, record=record, replay=replay,
+            language=lang,
         )  # fmt: skip
         if engine == "ray":
             ray = RayRun(ray_address, ray_actors)
@@ -335,6 +343,7 @@ def prompt(
     backend: BackendOpt = None,
     base_url: BaseUrlOpt = None,
     chunk_chars: Annotated[int | None, typer.Option(help="As for extract.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="As for extract.")] = None,
 ) -> None:
     """Print every request the strategy would send, piece by piece (sends nothing).
 
@@ -345,7 +354,7 @@ def prompt(
         # Resolving a backend starts nothing: the embedded server starts on the first request.
         with Extractor(
             schema, template=template, strategy=strategy, backend=backend, base_url=base_url,
-            chunk_chars=chunk_chars,
+            chunk_chars=chunk_chars, language=lang,
         ) as extractor:  # fmt: skip
             page = _read_document(file, extractor.max_chars)
             pub = published or page.published

@@ -73,6 +73,8 @@ class Document:
     id: str = ""
     source: str | None = None
     sentences: tuple[Sentence, ...] = field(default=())
+    #: ISO 639-1 code of the text's language ("fr"); None until given or detected.
+    language: str | None = None
 
     @classmethod
     def from_text(
@@ -82,6 +84,7 @@ class Document:
         id: str | None = None,
         source: str | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
+        language: str | None = None,
     ) -> Document:
         text = text.removeprefix("\ufeff")
         where = f" ({source})" if source else ""
@@ -102,7 +105,8 @@ class Document:
                 "if your endpoint has the context for it.",
             )
         doc_id = id or "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-        return cls(text=text, id=doc_id, source=source, sentences=split_sentences(text))
+        sentences = split_sentences(text)
+        return cls(text=text, id=doc_id, source=source, sentences=sentences, language=language)
 
     @classmethod
     def from_path(cls, path: str | Path, *, max_chars: int = DEFAULT_MAX_CHARS) -> Document:

@@ -60,7 +60,11 @@ def sentence_run(doc: Document, first: int, last: int, index: int) -> Chunk:
     """Chunk ``index``: sentences ``first`` to ``last`` (0-based, inclusive) of ``doc``."""
     start, end = doc.sentences[first].start, doc.sentences[last].end
     part = Document.from_text(
-        doc.text[start:end], id=f"{doc.id}#{index}", source=doc.source, max_chars=end
+        doc.text[start:end],
+        id=f"{doc.id}#{index}",
+        source=doc.source,
+        max_chars=end,
+        language=doc.language,
     )
     return Chunk(index, start, end, part)
 
@@ -183,4 +187,6 @@ def combine(
         chunks=len(chunks),
         failed_chunks=failures,
         flags=flag(merged) if flag else [],
+        language=whole.language,
+        dropped_records=[d for r in done for d in r.dropped_records],
     )

@@ -53,6 +53,9 @@ class Attempts(BaseModel):
     second_look_reasons: list[str] = Field(default_factory=list)
     #: Answers taken from the response cache (not sent, not in ``requests`` or usage).
     cache_hits: int = 0
+    #: Records dropped from an answer because they still failed validation after the re-asks
+    #: (the answer's valid records were kept; see ``ExtractionResult.dropped_records``).
+    dropped_records: int = 0
 
     def add(self, other: Attempts) -> None:
         """Count another extraction's attempts in (chunks of one document)."""
@@ -63,6 +66,7 @@ class Attempts(BaseModel):
         self.second_looks += other.second_looks
         self.second_look_reasons += other.second_look_reasons
         self.cache_hits += other.cache_hits
+        self.dropped_records += other.dropped_records
 
 
 class ChunkFailure(BaseModel):
@@ -72,6 +76,14 @@ class ChunkFailure(BaseModel):
     start: int = Field(description="Character offset of the chunk in the document.")
     end: int = Field(description="Character offset just past the chunk.")
     error: dict[str, Any] = Field(description="The error, as in batch output.")
+
+
+class DroppedRecord(BaseModel):
+    """A record of the model's answer that still failed validation after the re-asks: left out
+    of ``records`` while the answer's valid records were kept."""
+
+    error: str = Field(description="Why it failed validation (the first lines of the error).")
+    record: Any = Field(description="The record as the model gave it (raw JSON).")
 
 
 class Flag(BaseModel):
@@ -111,6 +123,13 @@ class ExtractionResult(BaseModel):
     chunks: int = 1
     failed_chunks: list[ChunkFailure] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
+    #: The document's language (ISO 639-1), given or detected; None when it could not be told.
+    language: str | None = None
+    #: Records left out because they failed validation after the re-asks (:class:`DroppedRecord`).
+    dropped_records: list[DroppedRecord] = Field(default_factory=list)
+    #: What the reader of the result should know about how the document was read (a language
+    #: the schema's word lists do not cover, so it was read in chunks).
+    notes: list[str] = Field(default_factory=list)
 
     @property
     def complete(self) -> bool:

@@ -33,6 +33,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from llm_extract.core.document import Document
+from llm_extract.core.language import language_name
 from llm_extract.errors import TemplateError
 
 if TYPE_CHECKING:
@@ -91,6 +92,9 @@ class PromptTemplate:
             "sentence_count": len(document.sentences),
             "published": published.isoformat() if published else None,
             "max_records": schema.max_records,
+            # The document's language (ISO 639-1) and its English name; None when unknown.
+            "language": document.language,
+            "language_name": language_name(document.language),
             "schema": _schema_view(schema),
         }
         try:

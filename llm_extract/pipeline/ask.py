@@ -11,11 +11,14 @@ import time
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
 from llm_extract.core.context import ExtractionContext, extraction_context
 from llm_extract.core.document import Document
 from llm_extract.core.records import dates_from_evidence
-from llm_extract.core.result import ExtractionResult, Flag
+from llm_extract.core.result import DroppedRecord, ExtractionResult, Flag
 from llm_extract.errors import ExtractionFailedError, InputError
+from llm_extract.pipeline.salvage import kept_in_part
 from llm_extract.strategies.base import dropped_records, follow_up_records
 from llm_extract.wire.reasks import finish, patch_create, structured_call_kwargs, translate_failure
 from llm_extract.wire.retries import CallLog, with_async_transport_retries, with_transport_retries
@@ -32,14 +35,16 @@ def ask(ex: RunPlan, doc: Document, pub: date | None, *, whole: bool) -> Extract
     messages, log = prompt_messages(ex, doc, pub), CallLog()
     create = _create(ex, log, async_=False)
     started = time.perf_counter()
-    ctx = ExtractionContext(doc, pub)
+    ctx = ExtractionContext(doc, pub, doc.language)
     with extraction_context(ctx):
         parsed = _parsed(ex, lambda: create(**request(ex, messages, log)), log)
         followup = _followup(ex, doc, messages, parsed, log, whole)
         if followup is not None:
             asked, strict = followup
             try:
-                again = _parsed(ex, lambda: create(**request(ex, asked, log, strict)), log)
+                again = _parsed(
+                    ex, lambda: create(**request(ex, asked, log, strict)), log, _model(ex, strict)
+                )
                 parsed = _better(parsed, again, log)
             except ExtractionFailedError as e:
                 log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
@@ -52,14 +57,16 @@ async def aask(ex: RunPlan, doc: Document, pub: date | None, *, whole: bool) -> 
     messages, log = prompt_messages(ex, doc, pub), CallLog()
     create = _create(ex, log, async_=True)
     started = time.perf_counter()
-    ctx = ExtractionContext(doc, pub)
+    ctx = ExtractionContext(doc, pub, doc.language)
     with extraction_context(ctx):
         parsed = await _aparsed(ex, create(**request(ex, messages, log)), log)
         followup = _followup(ex, doc, messages, parsed, log, whole)
         if followup is not None:
             asked, strict = followup
             try:
-                again = await _aparsed(ex, create(**request(ex, asked, log, strict)), log)
+                again = await _aparsed(
+                    ex, create(**request(ex, asked, log, strict)), log, _model(ex, strict)
+                )
                 parsed = _better(parsed, again, log)
             except ExtractionFailedError as e:
                 log.attempts.second_look_reasons.append(f"kept the first answer: {e.problem}")
@@ -98,12 +105,16 @@ def prompt_messages(ex: RunPlan, doc: Document, pub: date | None) -> Messages:
     return messages
 
 
+def _model(ex: RunPlan, at_least_one: bool) -> type[BaseModel]:
+    return ex.schema.insisting_model if at_least_one else ex.schema.response_model
+
+
 def request(
     ex: RunPlan, messages: Messages, log: CallLog, at_least_one: bool = False
 ) -> dict[str, Any]:
     """The structured ``create`` arguments for ``messages`` (see
     :meth:`~llm_extract.api.Extractor.request_kwargs`)."""
-    model = ex.schema.insisting_model if at_least_one else ex.schema.response_model
+    model = _model(ex, at_least_one)
     return {
         "messages": messages,
         "model": ex.backend.model,
@@ -113,18 +124,29 @@ def request(
     }
 
 
-def _parsed(ex: RunPlan, call: Any, log: CallLog) -> Any:
+def _parsed(ex: RunPlan, call: Any, log: CallLog, model: type[BaseModel] | None = None) -> Any:
     try:
         return call()
     except Exception as exc:
-        raise translate_failure(exc, log, ex.validation_retries) from exc
+        return _failed(ex, exc, log, model)
 
 
-async def _aparsed(ex: RunPlan, pending: Any, log: CallLog) -> Any:
+async def _aparsed(
+    ex: RunPlan, pending: Any, log: CallLog, model: type[BaseModel] | None = None
+) -> Any:
     try:
         return await pending
     except Exception as exc:
-        raise translate_failure(exc, log, ex.validation_retries) from exc
+        return _failed(ex, exc, log, model)
+
+
+def _failed(ex: RunPlan, exc: Exception, log: CallLog, model: type[BaseModel] | None) -> Any:
+    """The answer's valid records when only some of them failed validation; else the error."""
+    failure = translate_failure(exc, log, ex.validation_retries)
+    kept = kept_in_part(failure, ex.schema.record, model or ex.schema.response_model, log)
+    if kept is None:
+        raise failure from exc
+    return kept
 
 
 def _followup(
@@ -181,4 +203,6 @@ def _result(
         attempts=log.attempts,
         seconds=round(seconds, 3),
         flags=flags,
+        language=doc.language,
+        dropped_records=[DroppedRecord.model_validate(d) for d in log.dropped],
     )

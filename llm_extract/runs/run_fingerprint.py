@@ -32,6 +32,7 @@ PARTS = (
     "chunk_chars",
     "chunk_overlap",
     "max_chars",
+    "language",
 )
 
 
@@ -56,6 +57,8 @@ def _request_settings(s: ExtractorSettings) -> dict[str, Any]:
         "validation_retries": s.validation_retries,
         "chunk_overlap": s.chunk_overlap,
         "max_chars": s.max_chars,
+        # None: each document's own language, detected.
+        "language": s.language,
     }
 
 

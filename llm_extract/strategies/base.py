@@ -69,6 +69,11 @@ class Strategy(ABC):
         """The pieces to extract, in document order (one piece may be the whole document).
         ``schema`` gives the codebook pack whose find lexicon a strategy may use."""
 
+    def reading_note(self, doc: Document, schema: Schema | None = None) -> str | None:
+        """What the result should say about how ``doc`` was read (e.g. a language the
+        schema's word lists do not cover), or None."""
+        return None
+
     def merge(self, records: list[BaseModel]) -> list[BaseModel]:
         """One record per event across pieces (pieces overlap, and events span sentences)."""
         return merge(records)
@@ -101,8 +106,8 @@ class Strategy(ABC):
             if not (self.second_look_on_empty or whole):
                 return None
             insist = whole and self.insist_on_candidates
-            finds = schema.pack.is_event_candidate
-            named = [s for s in piece.sentences if finds(s.text)] if insist else []
+            finds, language = schema.pack.is_event_candidate, piece.language or "en"
+            named = [s for s in piece.sentences if finds(s.text, language)] if insist else []
             if not named:
                 return FollowUp(EMPTY_SECOND_LOOK)
             named = named[:_NAMED]

@@ -56,7 +56,8 @@ class FindThenFill(Strategy):
         if len(doc.text) <= self.whole_chars or len(doc.sentences) < 2:
             return [Chunk(0, 0, len(doc.text), doc)]
         finds = (schema.pack if schema else NO_PACK).is_event_candidate
-        picked = [i for i, s in enumerate(doc.sentences) if finds(s.text)]
+        language = doc.language or "en"
+        picked = [i for i, s in enumerate(doc.sentences) if finds(s.text, language)]
         if not picked:
             # No cue word at all (or no find lexicon for the schema): let the model read the
             # text rather than decide for it.
@@ -65,6 +66,18 @@ class FindThenFill(Strategy):
             sentence_run(doc, first, last, n)
             for n, (first, last) in enumerate(self.windows(doc, picked))
         ]
+
+    def reading_note(self, doc: Document, schema: Schema | None = None) -> str | None:
+        pack = schema.pack if schema else NO_PACK
+        language = doc.language or "en"
+        if len(doc.text) <= self.whole_chars or pack is NO_PACK or language in pack.languages():
+            return None
+        have = ", ".join(pack.languages()) or "none"
+        return (
+            f"The {pack.name} codebook has no word lists for the language {language!r} (it has "
+            f"{have}): the text was read in chunks, without the find pass; its casualty and "
+            f"reference rules were not applied. Add lexicon/{language}/ to the pack to cover it."
+        )
 
     def windows(self, doc: Document, picked: list[int]) -> list[tuple[int, int]]:
         """Runs of candidate sentence indexes, cut to note size: (first, last) inclusive."""

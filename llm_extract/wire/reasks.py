@@ -49,8 +49,10 @@ def patch_create(create: Any, mode: instructor.Mode) -> Any:
 
 
 def finish(log: CallLog) -> None:
-    """After success: every recorded validation failure was followed by a re-ask."""
-    log.attempts.validation_reasks = len(log.attempts.validation_errors)
+    """After success: every recorded validation failure was followed by a re-ask, but the last
+    one of an answer kept in part (see :mod:`llm_extract.pipeline.salvage`)."""
+    log.attempts.validation_reasks = len(log.attempts.validation_errors) - log.kept_in_part
+    log.attempts.dropped_records = len(log.dropped)
 
 
 def translate_failure(exc: Exception, log: CallLog, validation_retries: int) -> Exception:

@@ -63,6 +63,11 @@ class CallLog:
     usage: Usage = field(default_factory=Usage)
     #: The text of the last answer received (what a follow-up request quotes back).
     last_content: str | None = None
+    #: Answers that still failed validation after the re-asks and were kept in part (their
+    #: valid records): their last validation error was not followed by a re-ask.
+    kept_in_part: int = 0
+    #: The records those answers lost, as ``{"error": ..., "record": ...}``.
+    dropped: list[dict[str, Any]] = field(default_factory=list)
 
     def received(self, response: Any) -> None:
         if getattr(response, "llm_extract_cached", False):  # see llm_extract.wire.send

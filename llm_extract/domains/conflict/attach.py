@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from llm_extract.core.document import Document, Sentence
 from llm_extract.core.grounding import Evidence, cited, evidence_fields
 from llm_extract.core.records import MAX_KEPT_EVIDENCE
-from llm_extract.domains.conflict.cues import is_casualty_detail, is_event_candidate
+from llm_extract.domains.conflict.cues import cues_for, is_casualty_detail, is_event_candidate
 
 # Nouns naming an act, by kind. A sentence that points back at one ("the blast", "this
 # cowardly attack", "Saturday's bombing") is about an event already told.
@@ -75,10 +75,14 @@ def attach_casualty_details(records: list[BaseModel], doc: Document) -> list[Bas
     uncited sentence): news tells the toll after the act. Where several records cite that
     sentence, whose casualties they are is unclear, and none gets it.
     """
+    language = doc.language or "en"
+    if cues_for(language) is None:
+        return records
     citing = _citing(records, doc)
     added: dict[int, list[Sentence]] = {}
     for s in doc.sentences:
-        if s.id in citing or not (is_casualty_detail(s.text) and is_event_candidate(s.text)):
+        detail = is_casualty_detail(s.text, language) and is_event_candidate(s.text, language)
+        if s.id in citing or not detail:
             continue
         before = citing.get(s.id - 1) or citing.get(s.id - 2)
         if before is None or len(before) != 1:
@@ -98,6 +102,8 @@ def attach_references(records: list[BaseModel], doc: Document) -> list[BaseModel
     act outright); of several, the one cited nearest before the sentence. A reference told
     before any fitting record's sentences is cited only where one record fits.
     """
+    if (doc.language or "en") != "en":
+        return records  # the reference words below are English
     citing = _citing(records, doc)
     citing_ids = [
         sorted(i for i, owners in citing.items() if n in owners) for n in range(len(records))

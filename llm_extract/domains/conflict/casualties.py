@@ -5,22 +5,33 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema
 
 from llm_extract.core.context import current_context
+from llm_extract.core.lexicon import FLAGS, alternation, whole_words
+from llm_extract.domains.conflict.cues import LEXICON
 
-_DEATH_WORDS = re.compile(
-    r"\b(?:kill\w*|dead|died|dies|dying|deaths?|fatal\w*|bod(?:y|ies)|lives|lifeless|"
-    r"murder\w*|slain|execut\w*|behead\w*|lynch\w*|massacr\w*|casualt\w*|toll|"
-    r"perish\w*|martyr\w*|assassinat\w*|homicid\w*|drown\w*)\b",
-    re.IGNORECASE,
-)
-_HURT_WORDS = re.compile(r"\b(?:injur\w*|wound\w*|hurt|hospitali[sz]\w*|maim\w*)\b", re.I)
+
+@cache
+def _words(concept: str, language: str) -> re.Pattern[str] | None:
+    """The pack's ``death``/``hurt`` list for ``language`` as one pattern; None if it has none."""
+    if not LEXICON.has(concept, language):
+        return None
+    return whole_words(LEXICON.items(concept, language))
+
+
 # Where one stated count ends and the next begins ("1 was killed and 11 were injured"); not the
 # comma or point inside a number ("1,200", "1.5 km").
-_CLAUSE_BREAK = re.compile(r"[;:()\[\]]|[.,](?!\d)|\b(?:and|while|whereas|but|as well as)\b", re.I)
+@cache
+def _clause_break(language: str) -> re.Pattern[str]:
+    words = LEXICON.items("conjunctions", language) if LEXICON.has("conjunctions", language) else ()
+    joins = rf"|\b{alternation(words)}" if words else ""
+    return re.compile(rf"[;:()\[\]،؛]|[.,](?!\d){joins}", FLAGS)
+
+
 _NUMBER_WORDS = [
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
@@ -33,17 +44,19 @@ _COUNT = re.compile(
 )
 
 
-def _stated_counts(text: str) -> tuple[Counter[int], Counter[int]]:
+def _stated_counts(
+    text: str, death: re.Pattern[str], hurt_words: re.Pattern[str], language: str
+) -> tuple[Counter[int], Counter[int]]:
     """How often each number is stated in a clause of deaths, and in one of injuries only.
 
     "a"/"an"/"another" count as one only in such clauses ("killing a fighter and injuring
     another one"): elsewhere they are articles."""
     dead: Counter[int] = Counter()
     hurt: Counter[int] = Counter()
-    for clause in _CLAUSE_BREAK.split(text):
-        if _DEATH_WORDS.search(clause):
+    for clause in _clause_break(language).split(text):
+        if death.search(clause):
             counter = dead
-        elif _HURT_WORDS.search(clause):
+        elif hurt_words.search(clause):
             counter = hurt
         else:
             continue
@@ -60,7 +73,7 @@ def _stated_counts(text: str) -> tuple[Counter[int], Counter[int]]:
     return dead, hurt
 
 
-def without_injured(counts: list[int], text: str) -> list[int]:
+def without_injured(counts: list[int], text: str, language: str = "en") -> list[int]:
     """The model's ``counts`` less those ``text`` states only for the injured.
 
     Each count is matched with a clause that states it, deaths first: "1 person was killed and
@@ -69,9 +82,12 @@ def without_injured(counts: list[int], text: str) -> list[int]:
     names injuries and no death at all, every count is of the injured ("a teacher and a pupil
     were injured" -> [2] keeps none).
     """
-    if _HURT_WORDS.search(text) and not _DEATH_WORDS.search(text):
+    death, hurt_words = _words("death", language), _words("hurt", language)
+    if death is None or hurt_words is None:
+        return counts  # no word lists for the language: the model's counts stand
+    if hurt_words.search(text) and not death.search(text):
         return [c for c in counts if c == 0]
-    dead, hurt = _stated_counts(text)
+    dead, hurt = _stated_counts(text, death, hurt_words, language)
     kept = []
     for count in counts:
         if count and not dead[count] and hurt[count]:
@@ -89,14 +105,15 @@ def _sum_counts(value: Any, info: ValidationInfo) -> Any:
         # Small models add the injured to the dead ("1 killed, 11 injured" -> [1, 11]); a
         # count the text gives only for the injured is dropped.
         ctx = current_context(info.context)
-        if ctx is not None:
+        death = _words("death", ctx.language or "en") if ctx is not None else None
+        if ctx is not None and death is not None:
             text = ctx.document.text
-            if not _DEATH_WORDS.search(text):
+            if not death.search(text):
                 # The text names no death: a count is of the detained, the injured or a calibre
                 # ("detained 5 protesters", "fired 120mm mortars"). 0 dead, as ACLED codes it.
                 value = [0] if value else value
             else:
-                value = without_injured(value, text)
+                value = without_injured(value, text, ctx.language or "en")
         return sum(value) if value else None
     if isinstance(value, int) and value < 0:
         raise ValueError(f"fatalities cannot be negative, got {value}")

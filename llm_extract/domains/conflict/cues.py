@@ -45,9 +45,10 @@ def cues_for(language: str = "en") -> Cues | None:
         event=whole_words(items("event_words", language)),
         background=whole_words(items("background", language)),
         specific_day=whole_words(items("specific_day", language)),
-        # A frame right before the act word, with at most one word between.
+        # A frame right before the act word, with at most one word between (or an elided
+        # one: French "menacent d'attaquer").
         unrealized=re.compile(
-            rf"\b{alternation(items('unrealized', language))}\s+(?:\w+\s+)?$", FLAGS
+            rf"\b{alternation(items('unrealized', language))}\s+(?:\w+(?:\s+|['’]))?$", FLAGS
         ),
         casualty=re.compile(alternation(items("casualty", language)), FLAGS),
     )

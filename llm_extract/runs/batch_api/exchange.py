@@ -93,7 +93,7 @@ def read_answer(
         **extractor.request_kwargs(copy.deepcopy(messages), log, at_least_one=at_least_one),
         "max_retries": 0,
     }
-    with extraction_context(ExtractionContext(piece, published)):
+    with extraction_context(ExtractionContext(piece, published, piece.language)):
         try:
             return Answer(content, parsed=create(**kwargs))
         except IncompleteOutputException:
