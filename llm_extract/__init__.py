@@ -36,6 +36,8 @@ from llm_extract.errors import (
     TransportRetriesExhaustedError,
     ValidationRetriesExhaustedError,
 )
+from llm_extract.inputs.columns import Columns
+from llm_extract.inputs.corpus import read_corpus
 from llm_extract.pipeline.many import Outcome
 from llm_extract.runs.corpus import CorpusSummary, run_corpus
 from llm_extract.settings import ExtractorSettings
@@ -56,6 +58,7 @@ __all__ = [
     "AuthenticationError",
     "Backend",
     "BackendError",
+    "Columns",
     "ConfigError",
     "ConnectionDroppedError",
     "CorpusSummary",
@@ -98,6 +101,7 @@ __all__ = [
     "backend_names",
     "extract",
     "load_schema",
+    "read_corpus",
     "register_backend",
     "register_strategy",
     "resolve_backend",

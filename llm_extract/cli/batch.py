@@ -11,9 +11,19 @@ from typing import Annotated, Any
 import typer
 
 from llm_extract.api import DEFAULT_SCHEMA, Extractor
-from llm_extract.cli.corpus import EXIT_PARTIAL, write_summary
+from llm_extract.cli.corpus import (
+    EXIT_PARTIAL,
+    IdColumnOpt,
+    InputsArg,
+    PublishedColumnOpt,
+    PublishedOpt,
+    TextColumnOpt,
+    outputs,
+    write_summary,
+)
 from llm_extract.cli.tools import fail, note
 from llm_extract.errors import LlmExtractError
+from llm_extract.inputs.columns import Columns
 from llm_extract.runs.batch_api import (
     BatchState,
     Limits,
@@ -29,6 +39,7 @@ from llm_extract.runs.batch_api import (
 from llm_extract.runs.batch_api.collect import DEFAULT_RESUBMITS, Collected
 from llm_extract.runs.batch_api.prepare import MAX_BYTES, MAX_REQUESTS
 from llm_extract.runs.corpus import summarize_output
+from llm_extract.runs.tables import write_table
 from llm_extract.settings import ExtractorSettings
 
 batch_app = typer.Typer(
@@ -46,7 +57,7 @@ MaxBytesOpt = Annotated[int, typer.Option(help="Bytes per request file at most."
 
 @batch_app.command("prepare")
 def prepare_command(
-    files: Annotated[list[str], typer.Argument(help="Text files, folders, .jsonl or .csv.")],
+    files: InputsArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="The request file to write.")],
     schema: Annotated[str, typer.Option("--schema", "-s", help="Schema name or path.")] = (
         DEFAULT_SCHEMA
@@ -56,26 +67,35 @@ def prepare_command(
     api_key: ApiKeyOpt = None,
     template: Annotated[str | None, typer.Option(help="Prompt template name or path.")] = None,
     strategy: Annotated[str | None, typer.Option(help="single or find-fill.")] = None,
-    published: Annotated[str | None, typer.Option(help="Publication date YYYY-MM-DD.")] = None,
+    published: PublishedOpt = None,
+    text_column: TextColumnOpt = None,
+    id_column: IdColumnOpt = None,
+    published_column: PublishedColumnOpt = None,
     validation_retries: Annotated[
         int | None, typer.Option(help="Re-ask rounds for invalid answers (default 2).")
     ] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Answer length limit in tokens.")] = None,
     chunk_chars: Annotated[int | None, typer.Option(help="Chunk longer documents.")] = None,
+    max_chars: Annotated[
+        int | None, typer.Option(help="Refuse documents longer than this (as for extract).")
+    ] = None,
     max_requests: MaxRequestsOpt = MAX_REQUESTS,
     max_bytes: MaxBytesOpt = MAX_BYTES,
 ) -> None:
-    """Write the first round's requests (OpenAI Batch API lines), and the run's state beside."""
+    """Write the first round's requests (OpenAI Batch API lines), and the run's state beside.
+
+    Inputs are read as `extract` reads them (the same column options)."""
     try:
         settings = ExtractorSettings.from_env(
             schema=schema, model=model, base_url=base_url, api_key=api_key, template=template,
             strategy=strategy, validation_retries=validation_retries, max_tokens=max_tokens,
-            chunk_chars=chunk_chars, backend="openai",
+            chunk_chars=chunk_chars, max_chars=max_chars, backend="openai",
         )  # fmt: skip
         with _offline_extractor(settings) as extractor:
             done = prepare(
                 extractor, files, output, published=published,
                 limits=Limits(max_requests, max_bytes),
+                columns=Columns(text_column, id_column, published_column),
             )  # fmt: skip
     except LlmExtractError as e:
         fail(e)
@@ -118,7 +138,15 @@ def status_command(
 @batch_app.command("collect")
 def collect_command(
     source: Annotated[str, typer.Argument(help="A batch id, or a local result file.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Append JSONL rows here.")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Append JSONL rows here (events.csv / .parquet: the tables too, the JSONL "
+            "beside them, as for extract).",
+        ),
+    ],
     state: Annotated[
         Path | None,
         typer.Option(help="The state file batch prepare wrote (first collect only)."),
@@ -130,10 +158,25 @@ def collect_command(
     resubmits: Annotated[
         int, typer.Option(help="Times a request with no answer (an error, no line) is resent.")
     ] = DEFAULT_RESUBMITS,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="jsonl, csv or parquet (default: from -o's suffix)."),
+    ] = None,
+    redo: Annotated[
+        bool,
+        typer.Option(
+            "--redo",
+            help="-o holds documents of this batch another run extracted: write this "
+            "batch's lines for them (the old ones are replaced).",
+        ),
+    ] = False,
 ) -> None:
     """Validate and ground a result file's answers, write finished documents, and write the
     next round (re-asks, second looks) to submit."""
     try:
+        jsonl, table, fmt = outputs(output, fmt)
+        assert jsonl is not None  # -o is required
+        output = jsonl
         sidecar = state_path(output)
         kept: dict[str, Any] = dict(
             BatchState.load(sidecar if sidecar.exists() or state is None else state).settings
@@ -153,10 +196,15 @@ def collect_command(
                 state=state,
                 limits=Limits(max_requests, max_bytes),
                 resubmits=resubmits,
+                redo=redo,
             )
+        if table is not None:
+            written = write_table(output, table, fmt, order=out.summary.order)
     except LlmExtractError as e:
         fail(e)
     _write_summary(output, out)
+    if table is not None:
+        note(written.line())
     s = out.summary
     note(
         f"{out.answered} answers read ({out.errors} errors, {out.invalid} invalid, "

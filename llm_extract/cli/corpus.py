@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -30,13 +30,50 @@ from rich.progress import (
 from llm_extract.api import Extractor
 from llm_extract.cli.tools import note
 from llm_extract.errors import ConfigError, LlmExtractError
-from llm_extract.inputs.corpus import Columns
+from llm_extract.inputs.columns import Columns
 from llm_extract.runs import corpus as corpus_run
 from llm_extract.runs.corpus import CorpusSummary
 from llm_extract.runs.tables import FORMATS, write_table
 from llm_extract.settings import ExtractorSettings
 
 EXIT_PARTIAL = 5
+
+# The input options every command that reads a corpus takes (extract, batch prepare).
+InputsArg = Annotated[
+    list[str],
+    typer.Argument(help="Text or HTML files, http(s) URLs, folders, .jsonl, .csv, or -."),
+]
+TextColumnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--text-column", "--text-field",
+        help="JSONL/CSV inputs: the key/column of the article text (default: text, else the "
+        "one of body, content, article, maintext, full_text, article_text there).",
+    ),
+]  # fmt: skip
+IdColumnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--id-column", "--id-field",
+        help="JSONL/CSV inputs: the document id's key/column (default: id, else FILE:LINE).",
+    ),
+]  # fmt: skip
+PublishedColumnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--published-column", "--published-field",
+        help="JSONL/CSV inputs: the publication date's key/column, YYYY-MM-DD or ISO 8601 "
+        "with time and zone (default: published, else the one of date, published_at, "
+        "publish_date, pubdate, ... there); it wins over --published.",
+    ),
+]  # fmt: skip
+PublishedOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Publication date YYYY-MM-DD or ISO 8601 (resolves 'on Wednesday'). It wins over "
+        "the date an HTML page states; a JSONL/CSV date column wins over it."
+    ),
+]
 #: Seconds between plain progress lines when stderr is not a terminal.
 PLAIN_EVERY = 10.0
 
@@ -264,9 +301,9 @@ def _run(
     finally:
         reporter.close()
     if jsonl is not None and table is not None:
-        rows = write_table(jsonl, table, fmt)
+        written = write_table(jsonl, table, fmt, order=summary.order)
         if not quiet:
-            typer.echo(f"{rows} record rows -> {table} (resumable log: {jsonl})", err=True)
+            typer.echo(written.line(), err=True)
     _finish(summary, jsonl, quiet)
 
 

@@ -19,7 +19,17 @@ import typer
 
 from llm_extract.api import DEFAULT_SCHEMA, Extractor
 from llm_extract.cli.batch import batch_app
-from llm_extract.cli.corpus import EXIT_PARTIAL, RayRun, run_corpus, run_ray_corpus
+from llm_extract.cli.corpus import (
+    EXIT_PARTIAL,
+    IdColumnOpt,
+    InputsArg,
+    PublishedColumnOpt,
+    PublishedOpt,
+    RayRun,
+    TextColumnOpt,
+    run_corpus,
+    run_ray_corpus,
+)
 from llm_extract.cli.tools import convert_acled, render, serve
 from llm_extract.cli.tools import fail as _fail
 from llm_extract.cli.tools import note as _note
@@ -27,7 +37,7 @@ from llm_extract.core.document import DEFAULT_MAX_CHARS, Document
 from llm_extract.core.registry import load_schema, shipped_schemas
 from llm_extract.errors import ConfigError, LlmExtractError
 from llm_extract.evaluation import evaluate, format_report, write_breakdown
-from llm_extract.inputs.corpus import Columns
+from llm_extract.inputs.columns import Columns
 from llm_extract.inputs.html import Page
 from llm_extract.inputs.sources import is_url, read_source
 from llm_extract.settings import ExtractorSettings, default_cache_path, environ
@@ -87,14 +97,9 @@ def _setup() -> None:
 
 @app.command()
 def extract(
-    files: Annotated[
-        list[str],
-        typer.Argument(help="Text or HTML files, http(s) URLs, folders, .jsonl, .csv, or -."),
-    ],
+    files: InputsArg,
     schema: SchemaOpt = DEFAULT_SCHEMA,
-    published: Annotated[
-        str | None, typer.Option(help="Publication date YYYY-MM-DD (resolves 'on Wednesday').")
-    ] = None,
+    published: PublishedOpt = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Append JSONL here; reruns resume.")
     ] = None,
@@ -179,8 +184,9 @@ def extract(
         str | None,
         typer.Option(help="Requests and/or tokens per minute, e.g. 600rpm or 600rpm,90000tpm."),
     ] = None,
-    text_column: Annotated[str, typer.Option(help="CSV inputs: the text column.")] = "text",
-    id_column: Annotated[str, typer.Option(help="CSV inputs: the id column.")] = "id",
+    text_column: TextColumnOpt = None,
+    id_column: IdColumnOpt = None,
+    published_column: PublishedColumnOpt = None,
     engine: Annotated[
         str,
         typer.Option(help="Corpus runs: local (threads here) or ray (Ray Data actors; -o, [ray])."),
@@ -213,7 +219,7 @@ def extract(
     a run summary beside the output (events.jsonl -> events.summary.json).
     """
     try:
-        cache_file, columns = None, Columns(text_column, id_column)
+        cache_file, columns = None, Columns(text_column, id_column, published_column)
         if output is not None and not no_cache and record is None and replay is None:
             # A cluster's nodes cannot share this machine's cache file: only an explicit one.
             remote = engine == "ray" and (ray_address or environ("RAY_ADDRESS"))

@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -192,23 +193,44 @@ def _split_line(text: str, start: int, end: int, out: list[tuple[int, int]]) -> 
 
 
 def parse_published(published: str | date | None) -> date | None:
-    """The publication date; a date after tomorrow is refused (a typo would make every event
-    date up to it look valid). One day of slack covers time zones ahead of this machine's."""
+    """The publication date: ``YYYY-MM-DD``, an ISO 8601 timestamp (``2024-03-12T08:15:00Z``,
+    ``2024-03-12 23:30:00-05:00``) or an RFC 2822 one (RSS's ``Tue, 12 Mar 2024 08:15:00
+    +0000``), or a :class:`~datetime.date`/:class:`~datetime.datetime`. A timestamp gives its
+    date in its own zone, as the paper printed it: 23:30 in New York is that day, not the next
+    day in UTC. A date after tomorrow is refused (a typo would make every event date up to it
+    look valid). One day of slack covers time zones ahead of this machine's."""
     if published is None:
         return None
-    if isinstance(published, date):
+    if isinstance(published, datetime):
+        day = published.date()
+    elif isinstance(published, date):
         day = published
     else:
-        try:
-            day = date.fromisoformat(published.strip())
-        except ValueError:
+        read = _day_of(published.strip())
+        if read is None:
             raise InputError(
                 f"Publication date {published!r} is not an ISO date.",
-                "Use YYYY-MM-DD, e.g. 2019-08-21.",
-            ) from None
+                "Use YYYY-MM-DD (e.g. 2019-08-21) or an ISO 8601 timestamp (2019-08-21T08:15:00Z).",
+            )
+        day = read
     if day > date.today() + timedelta(days=1):
         raise InputError(
             f"Publication date {day} is in the future (today is {date.today()}).",
             "Check the year; pass the date the article was published, or leave it out.",
         )
     return day
+
+
+def _day_of(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text).date()  # its own zone's date: no conversion
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text).date()
+    except (TypeError, ValueError, IndexError):
+        return None

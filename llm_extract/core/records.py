@@ -160,12 +160,18 @@ class _Defaults:
 
 
 def flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dicts as ``a_b`` columns; evidence as offsets; other lists as ``; ``-joined text."""
+    """Nested dicts as ``a_b`` columns; a resolved :class:`EventDate` as ``name`` (a
+    :class:`datetime.date`, so a Parquet column is typed), ``name_precision`` and ``name_text``;
+    evidence as offsets and quotes; other lists as ``; ``-joined text."""
     row: dict[str, Any] = {}
     for key, value in record.items():
         name = f"{prefix}{key}"
         if key == "evidence" and isinstance(value, list):
             row.update(evidence_columns(value))
+        elif isinstance(value, dict) and {"date", "precision"} <= set(value):
+            row[name] = table_date(value.get("date"))
+            row[f"{name}_precision"] = value.get("precision")
+            row[f"{name}_text"] = value.get("text")
         elif isinstance(value, dict):
             row.update(flatten(value, f"{name}_"))
         elif isinstance(value, list):
@@ -175,13 +181,34 @@ def flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return row
 
 
+def table_date(value: Any) -> Date | None:
+    """A saved ISO date as a :class:`datetime.date` for a table (None if it is none)."""
+    if isinstance(value, Date):
+        return value
+    try:
+        return Date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+#: Between two quotes of one record in a table cell: the sign of an omission in a quotation.
+QUOTE_GAP = " … "
+
+
 def evidence_columns(evidence: list[Any]) -> dict[str, Any]:
-    """``evidence_start``/``evidence_end`` (first to last span) and every span as ``a-b; c-d``."""
-    spans = [(e["start"], e["end"]) for e in evidence if isinstance(e, dict) and "start" in e]
+    """``evidence_start``/``evidence_end`` (first to last span), every span as ``a-b; c-d``,
+    and ``evidence_quotes``: the cited text itself, in text order (:data:`QUOTE_GAP` between
+    spans), so a table row can be read without the document."""
+    cited_ = sorted(
+        (e["start"], e["end"], str(e.get("quote", "")))
+        for e in evidence
+        if isinstance(e, dict) and "start" in e
+    )
     return {
-        "evidence_start": min((a for a, _ in spans), default=None),
-        "evidence_end": max((b for _, b in spans), default=None),
-        "evidence_spans": "; ".join(f"{a}-{b}" for a, b in spans),
+        "evidence_start": min((a for a, _, _ in cited_), default=None),
+        "evidence_end": max((b for _, b, _ in cited_), default=None),
+        "evidence_spans": "; ".join(f"{a}-{b}" for a, b, _ in cited_),
+        "evidence_quotes": QUOTE_GAP.join(q for _, _, q in cited_ if q) or None,
     }
 
 

@@ -4,11 +4,13 @@ it), before any extraction starts.
 Inputs: text files; HTML files (``.html``/``.htm``, or content that starts like a page) and
 ``http(s)://`` URLs, read as their article's text with the page's date as ``published`` unless
 the run gives one (:mod:`llm_extract.inputs.sources`); folders, walked recursively for
-``*.txt`` / ``*.md`` / ``*.html`` / ``*.htm`` in sorted order; ``.jsonl`` files of ``{"id",
-"text", "published"}`` objects; ``.csv`` files with a text column (``text_column``, default
-``text``), an id column (``id_column``, default ``id``; else the row number) and an optional
-``published`` column; ``-`` for stdin (JSONL when its first line is a JSON object, else one
-text document). Any other JSONL keys or CSV columns are carried to the output line as
+``*.txt`` / ``*.md`` / ``*.html`` / ``*.htm`` in sorted order; ``.jsonl`` files of objects and
+``.csv`` files with a header, whose text, id and publication date keys are named by
+:class:`~llm_extract.inputs.columns.Columns` (``text``/``id``/``published`` by default, and
+``body``, ``date`` and their kin when unambiguous); ``-`` for stdin (JSONL when its first line
+is a JSON object, else one text document). A row without an id gets its place
+(``news.csv:3``). A publication date may be a timestamp with a zone; the document keeps its
+date, in its own zone. Any other JSONL keys or CSV columns are carried to the output line as
 ``metadata``. Two different documents with one id are refused (naming both), and a document
 given twice is extracted once (:func:`unique_jobs`).
 """
@@ -27,23 +29,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from llm_extract.core.document import HTML_SUFFIXES, Document
+from llm_extract.core.document import DEFAULT_MAX_CHARS, HTML_SUFFIXES, Document
 from llm_extract.errors import InputError, LlmExtractError
+from llm_extract.inputs.columns import CANONICAL, Columns
 from llm_extract.inputs.sources import is_url, read_source
 
 logger = logging.getLogger("llm_extract.runs.corpus")
-_DOCUMENT_KEYS = frozenset({"id", "text", "published"})
-_LINE_FORMAT = 'Each line must be {"id": ..., "text": ..., "published": "YYYY-MM-DD"}.'
+_LINE_FORMAT = (
+    'Each line must be {"id": ..., "text": ..., "published": "YYYY-MM-DD"}; name another text '
+    "key with --text-field (Columns(text=...))."
+)
 #: What a folder's files are read as documents; .jsonl and .csv are passed by name.
 FOLDER_SUFFIXES = frozenset({".txt", ".md", *HTML_SUFFIXES})
-
-
-@dataclass(frozen=True)
-class Columns:
-    """Which CSV columns hold the text and the id."""
-
-    text: str = "text"
-    id: str = "id"
 
 
 @dataclass
@@ -86,12 +83,12 @@ def iter_jobs(
             continue
         path = Path(item)
         if str(item) == "-":
-            yield from _stdin_jobs(published, max_chars)
+            yield from _stdin_jobs(published, max_chars, columns)
         elif path.is_dir():
             files = folder_files(path)
             yield from iter_jobs(files, published=published, max_chars=max_chars)
         elif path.suffix == ".jsonl":
-            yield from _jsonl_jobs(path, published, max_chars)
+            yield from _jsonl_jobs(path, published, max_chars, columns)
         elif path.suffix == ".csv":
             yield from _csv_jobs(path, published, max_chars, columns)
         else:
@@ -138,10 +135,10 @@ def _source_job(item: str | Path, published: str | date | None, max_chars: int) 
     return Job(page.document.id, str(item), page.document, pub, metadata=page.metadata)
 
 
-def _stdin_jobs(published: str | date | None, max_chars: int) -> Iterator[Job]:
+def _stdin_jobs(published: str | date | None, max_chars: int, columns: Columns) -> Iterator[Job]:
     text = sys.stdin.read()
     if text.lstrip().startswith("{"):
-        yield from _jsonl_lines("<stdin>", text.splitlines(), published, max_chars)
+        yield from _jsonl_lines("<stdin>", text.splitlines(), published, max_chars, columns)
         return
     try:
         doc = Document.from_text(text, source="<stdin>", max_chars=max_chars)
@@ -159,68 +156,93 @@ def _csv_jobs(
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         yield Job(str(path), str(path), error=InputError(f"Cannot read {path}: {e}.", "Check it."))
         return
-    if columns.text not in (reader.fieldnames or []):
+    names = [n for n in reader.fieldnames or [] if n]
+    found = columns.resolve(names, str(path))
+    if found.text is None:
         raise InputError(
-            f"{path} has no column {columns.text!r} "
-            f"(columns: {', '.join(reader.fieldnames or [])}).",
-            "Name the text column with --text-column (and the id column with --id-column).",
+            f"{path} has no column 'text' (columns: {', '.join(names)}).",
+            "Name the text column with --text-column (and the id column with --id-column; "
+            "Columns(text=..., id=...) in Python).",
         )
     for n, row in enumerate(rows, 2):  # line 1 is the header
-        where = f"{path}:{n}"
-        doc_id = (row.get(columns.id) or "").strip() or where
-        meta = {k: v for k, v in row.items() if k not in (columns.text, columns.id, "published")}
-        try:
-            doc = Document.from_text(
-                row.get(columns.text) or "", id=doc_id, source=where, max_chars=max_chars
-            )
-        except InputError as e:
-            yield Job(doc_id, where, content=json.dumps(row), error=e)
-            continue
-        pub = (row.get("published") or "").strip() or published
-        yield Job(doc_id, where, doc, pub, metadata={k: v for k, v in meta.items() if k})
+        yield _job(row, f"{path}:{n}", found, published, max_chars, json.dumps(row))
 
 
-def _jsonl_jobs(path: Path, published: str | date | None, max_chars: int) -> Iterator[Job]:
+def _jsonl_jobs(
+    path: Path, published: str | date | None, max_chars: int, columns: Columns
+) -> Iterator[Job]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
         yield Job(str(path), str(path), error=InputError(f"Cannot read {path}: {e}.", "Check it."))
         return
-    yield from _jsonl_lines(str(path), lines, published, max_chars)
+    yield from _jsonl_lines(str(path), lines, published, max_chars, columns)
 
 
 def _jsonl_lines(
-    name: str, lines: list[str], published: str | date | None, max_chars: int
+    name: str, lines: list[str], published: str | date | None, max_chars: int, columns: Columns
 ) -> Iterator[Job]:
+    rows: list[tuple[str, Any, str]] = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        where = f"{name}:{n}"
         try:
             row = json.loads(line)
         except json.JSONDecodeError as e:
             row = {"_error": f"not JSON ({e.msg})"}
-        yield job_from_dict(row, where, published, max_chars, raw=line)
+        rows.append((f"{name}:{n}", row, line))
+    # The first object line names the keys for the file: a corpus is written by one tool.
+    first = next((r for _, r, _ in rows if isinstance(r, dict) and "_error" not in r), {})
+    where = next((w for w, r, _ in rows if r is first), name)
+    found = columns.resolve(list(first), where, strict=False)
+    for at, row, line in rows:
+        yield job_from_dict(row, at, published, max_chars, raw=line, columns=found)
 
 
 def job_from_dict(
-    row: Any, where: str, published: str | date | None, max_chars: int, *, raw: str = ""
+    row: Any,
+    where: str,
+    published: str | date | None,
+    max_chars: int,
+    *,
+    raw: str = "",
+    columns: Columns = CANONICAL,
 ) -> Job:
-    """One ``{"id", "text", "published", ...}`` object (a JSONL line, a Ray Dataset row) as a
-    job; ``where`` names it in messages (and is its id when it has none)."""
-    doc_id = str(row.get("id") or where) if isinstance(row, dict) else where
-    if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+    """One object (a JSONL line, a Ray Dataset row) as a job, its keys named by ``columns``
+    (resolved: :meth:`Columns.resolve`); ``where`` names it in messages (and is its id when it
+    has none)."""
+    text_key = columns.text or "text"
+    if not isinstance(row, dict) or not isinstance(row.get(text_key), str):
+        doc_id = str(row.get(columns.id or "id") or where) if isinstance(row, dict) else where
         reason = row.get("_error") if isinstance(row, dict) else None
+        if reason is None and isinstance(row, dict):
+            keys = ", ".join(row) or "none"
+            reason = f"no string {text_key!r} field (keys: {keys})"
         return Job(doc_id, where, content=raw, error=InputError(
-            f"{where} is not a document line: {reason or 'no string text field'}.",
-            _LINE_FORMAT,
+            f"{where} is not a document line: {reason or 'not a JSON object'}.", _LINE_FORMAT,
         ))  # fmt: skip
+    return _job(row, where, columns, published, max_chars, raw)
+
+
+def _job(
+    row: dict[str, Any],
+    where: str,
+    columns: Columns,
+    published: str | date | None,
+    max_chars: int,
+    raw: str,
+) -> Job:
+    """A row (a CSV row or a JSON object) whose keys ``columns`` names, as a job."""
+    doc_id = str(row.get(columns.id) or "").strip() if columns.id else ""
+    doc_id = doc_id or where
     try:
-        doc = Document.from_text(row["text"], id=doc_id, source=where, max_chars=max_chars)
+        pub = columns.published_of(row.get(columns.published), where) if columns.published else None
+        doc = Document.from_text(
+            row.get(columns.text or "text") or "", id=doc_id, source=where, max_chars=max_chars
+        )
     except InputError as e:
-        return Job(doc_id, where, error=e)
-    extra = {k: v for k, v in row.items() if k not in _DOCUMENT_KEYS}
-    return Job(doc_id, where, doc, row.get("published") or published, metadata=extra)
+        return Job(doc_id, where, content=raw or where, error=e)
+    return Job(doc_id, where, doc, pub or published, metadata=columns.metadata(row))
 
 
 def unique_jobs(jobs: Iterable[Job]) -> list[Job]:
@@ -248,3 +270,17 @@ def unique_jobs(jobs: Iterable[Job]) -> list[Job]:
             "Give each document its own id (readers keep only the last line per id).",
         )
     return kept
+
+
+def read_corpus(
+    inputs: Iterable[str | Path],
+    *,
+    columns: Columns | None = None,
+    published: str | date | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> list[Job]:
+    """Every document ``inputs`` hold, as a corpus run reads them (before extracting any):
+    each a :class:`Job` with its ``document``, ``published`` date and ``metadata``, or the
+    ``error`` met reading it. ``columns``: the text, id and date keys of JSONL/CSV inputs
+    (:class:`~llm_extract.inputs.columns.Columns`; found by name when left out)."""
+    return unique_jobs(iter_jobs(inputs, published=published, max_chars=max_chars, columns=columns))

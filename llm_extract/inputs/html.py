@@ -14,6 +14,7 @@ from typing import Any
 
 from llm_extract.core.document import DEFAULT_MAX_CHARS, Document
 from llm_extract.errors import InputError
+from llm_extract.inputs.html_clean import tidy
 
 # Fewer words than this is a menu, a cookie wall or an empty shell, not an article.
 _MIN_WORDS = 5
@@ -49,8 +50,9 @@ def page_from_html(
     (the page's declared charset, else detection), so non-UTF-8 pages read too."""
     import trafilatura  # lazily: see the module docstring
 
+    tree = trafilatura.load_html(html)  # decoded as trafilatura decodes (declared charset)
     found = trafilatura.bare_extraction(
-        html,
+        html if tree is None else tidy(tree),
         url=url,
         with_metadata=True,
         include_comments=False,

@@ -12,8 +12,9 @@ checked and locked before the first document (see :mod:`llm_extract.runs.output_
 
 Inputs are text or HTML files, ``http(s)://`` URLs, folders (recursively: ``*.txt``, ``*.md``,
 ``*.html``, ``*.htm``), ``.csv`` files, or ``.jsonl`` files of ``{"id", "text", "published"}``
-objects (any other keys are carried to the output line as ``metadata``; see
-:mod:`llm_extract.inputs.corpus`). They are all read before extraction starts: two different
+objects, or of other keys named by ``columns`` (any other keys are carried to the output line
+as ``metadata``; see :mod:`llm_extract.inputs.corpus`). Each line carries the document's
+``published`` date (ISO, or null). They are all read before extraction starts: two different
 documents with one id are refused (naming both lines), and a document given twice is extracted
 once.
 """
@@ -34,10 +35,11 @@ from typing import IO, TYPE_CHECKING, Any
 from llm_extract.core.document import Document, parse_published
 from llm_extract.core.result import Attempts, Usage
 from llm_extract.errors import LlmExtractError, describe
-from llm_extract.inputs.corpus import Columns, Job, iter_jobs, unique_jobs
+from llm_extract.inputs.columns import Columns
+from llm_extract.inputs.corpus import Job, iter_jobs, unique_jobs
 from llm_extract.pipeline.many import Outcome
 from llm_extract.runs.output_file import compact, open_output
-from llm_extract.runs.run_fingerprint import run_fingerprint, stale_error
+from llm_extract.runs.run_fingerprint import run_fingerprint, same_run, stale_error
 
 if TYPE_CHECKING:
     from llm_extract.api import Extractor
@@ -59,6 +61,9 @@ class CorpusSummary:
     attempts: Attempts = field(default_factory=Attempts)
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: The run's document ids in input order (its output lines are in the order they finished):
+    #: the order of the rows of its tables (:func:`~llm_extract.runs.tables.write_table`).
+    order: list[str] = field(default_factory=list)
 
     def count(self, row: dict[str, Any], source: str) -> None:
         """Add one output line."""
@@ -117,8 +122,10 @@ def run_corpus(
     Documents run ``extractor.concurrency`` at a time (:meth:`~llm_extract.Extractor.
     extract_many`); each line is written whole, in the order documents finish.
     ``on_start(to_run, already_done)`` is called once the inputs are read, ``on_result(row)``
-    after each line is written. ``columns``: the text and id columns of CSV inputs (see
-    :mod:`llm_extract.inputs.corpus`).
+    after each line is written. ``columns``: the text, id and publication date keys of JSONL
+    and CSV inputs (:class:`~llm_extract.inputs.columns.Columns`, e.g. ``Columns(text="body",
+    published="date")``; found by name when left out). The summary's ``order`` is the input
+    order, for :func:`~llm_extract.runs.tables.write_table`.
 
     Bad input stops here before any extraction: a bad ``published``, an unusable output file
     (:class:`~llm_extract.errors.OutputFileError`), two documents sharing an id, or an output
@@ -160,6 +167,7 @@ def _run(
     jobs = unique_jobs(
         iter_jobs(inputs, published=published, max_chars=extractor.max_chars, columns=hooks.columns)
     )
+    summary.order = [job.document_id for job in jobs]
     todo = jobs_to_run(jobs, done, summary, run=hooks.run, redo=hooks.redo, output=name)
     if hooks.on_start:
         hooks.on_start(len(todo), summary.skipped)
@@ -234,7 +242,7 @@ def jobs_to_run(
         key = (job.document_id, job.document.sha256) if job.document else None
         if key is None or key not in done:
             todo.append(job)
-        elif run is not None and not _same_run(done[key], run):
+        elif run is not None and not same_run(done[key], run):
             stale.append((job.document_id, done[key]))
             todo.append(job)
         else:
@@ -244,17 +252,23 @@ def jobs_to_run(
     return todo
 
 
-def _same_run(old: Any, now: Mapping[str, Any]) -> bool:
-    return isinstance(old, Mapping) and old.get("id") == now.get("id")
-
-
 def _head(job: Job) -> dict[str, Any]:
     head = {
         "document_id": job.document_id,
         "source": job.source,
         "sha256": job.document.sha256 if job.document else None,
+        # The date its event dates were resolved against (a timestamp's date, in its zone).
+        "published": _iso_day(job.published),
     }
     return {**head, "metadata": job.metadata} if job.metadata else head
+
+
+def _iso_day(published: str | date | None) -> str | None:
+    try:
+        day = parse_published(published)
+    except LlmExtractError:  # checked when read; an unchecked one is that document's error
+        return None
+    return day.isoformat() if day else None
 
 
 def summarize_output(path: Path) -> CorpusSummary:

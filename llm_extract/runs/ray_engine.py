@@ -40,7 +40,8 @@ from llm_extract.errors import (
     LlmExtractError,
     ModelNotFoundError,
 )
-from llm_extract.inputs.corpus import Columns, Job, iter_jobs, job_from_dict, unique_jobs
+from llm_extract.inputs.columns import Columns
+from llm_extract.inputs.corpus import Job, iter_jobs, job_from_dict, unique_jobs
 from llm_extract.pipeline.many import Outcome
 from llm_extract.runs.corpus import CorpusSummary, error_row, jobs_to_run, result_row, write_line
 from llm_extract.runs.output_file import compact, open_output
@@ -256,6 +257,7 @@ def run_ray_batch(
         jobs = unique_jobs(
             iter_jobs(inputs, published=published, max_chars=settings.max_chars, columns=columns)
         )
+        summary.order = [job.document_id for job in jobs]
         todo = jobs_to_run(jobs, done, summary, run=run, redo=redo, output=str(output))
         if on_start:
             on_start(len(todo), summary.skipped)

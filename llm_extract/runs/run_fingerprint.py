@@ -67,6 +67,11 @@ def _with_id(**parts: Any) -> dict[str, Any]:
     return {"id": digest.hexdigest()[:16], **parts}
 
 
+def same_run(old: Any, now: Mapping[str, Any]) -> bool:
+    """Whether a line's fingerprint ``old`` is ``now`` (a line without one is not)."""
+    return isinstance(old, Mapping) and old.get("id") == now.get("id")
+
+
 def changed(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[str]:
     """``part: old -> new`` for each part that differs (an old line without a fingerprint was
     written by a version that kept none)."""

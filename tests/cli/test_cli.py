@@ -228,3 +228,22 @@ def test_a_folder_with_nothing_to_read_fails_the_run(tmp_path: Path) -> None:
     res = run("extract", str(tmp_path / "docs"), "-o", str(tmp_path / "o.jsonl"), *WIRE)
     assert res.exit_code == 2, res.stderr
     assert "has no .txt, .md, .html or .htm files (only 1 .pdf)" in res.stderr
+
+
+def test_extract_help_names_the_corpus_column_options() -> None:
+    helped = run("extract", "--help", env={"COLUMNS": "200"}).stdout
+    for flag in ("--text-column", "--text-field", "--id-column", "--id-field",
+                 "--published-column", "--published-field"):  # fmt: skip
+        assert flag in helped, flag
+
+
+def test_a_csv_date_column_gives_the_date_and_says_so(tmp_path: Path) -> None:
+    news = tmp_path / "news.csv"
+    quoted = seed_lead().replace('"', '""')  # CSV's own quoting: the text stays the recorded one
+    news.write_text(f'id,text,date\nd1,"{quoted}",2019-08-21T06:00:00+03:00\n')
+    with replay("test_wire", "test_seed_lead_real.yaml"):
+        res = run("extract", str(news), "-o", str(tmp_path / "out.jsonl"), *WIRE)
+    assert res.exit_code == 0, res.stderr
+    assert "publication dates from 'date'" in res.stderr and "--published-column" in res.stderr
+    (line,) = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert line["published"] == "2019-08-21" and "date" not in line.get("metadata", {})

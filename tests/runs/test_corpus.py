@@ -276,7 +276,7 @@ def test_csv_input_to_a_table_with_acled_columns(tmp_path: Path, fmt: str) -> No
     row = table[0]
     assert list(row)[:3] == ["document_id", "record", "status"]
     assert all(c in row for c in [*ACLED_COLUMNS, "evidence_start", "evidence_end", "desk"])
-    assert (row["event_date"], row["inter1"], row["location"]) == (
+    assert (str(row["event_date"]), row["inter1"], row["location"]) == (
         "2019-08-21",
         "State forces",
         "Khan Sheikhoun",
@@ -298,9 +298,10 @@ def test_stdin_jsonl_and_a_missing_text_column(tmp_path: Path) -> None:
         assert res.exit_code == 0, res.stderr
         assert sorted(r["document_id"] for r in lines(out)) == ["x0", "x1"]
         bad = tmp_path / "bad.csv"
-        bad.write_text("id,body\n1,Some text here.\n")
+        bad.write_text("id,story\n1,Some text here.\n")
         res = _cli(str(bad), "-o", str(tmp_path / "b.jsonl"), *wire)
-    assert res.exit_code == 2 and "has no column 'text' (columns: id, body)" in res.stderr
+    assert res.exit_code == 2 and "has no column 'text' (columns: id, story)" in res.stderr
+    assert "--text-column" in res.stderr
 
 
 # --- rate limits -------------------------------------------------------------------------

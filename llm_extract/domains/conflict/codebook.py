@@ -100,6 +100,11 @@ CODES: dict[str, str] = {
 
 LABELS = {sub: code for code, sub in CODES.items()}
 
+#: ``fatalities`` where the text reports no number of dead. ACLED's codebook records the most
+#: conservative reported count and never a blank: no reported deaths is 0. A record keeps null
+#: (the text did not say; the JSONL shows it); its table row has this, as ACLED codes it.
+FATALITIES_NOT_REPORTED = 0
+
 
 #: Someone killed or hurt, said as a fact: "killed 1 person", "two people were injured",
 #: "shot dead"; not "No people were reported injured or killed" (notes often say so).

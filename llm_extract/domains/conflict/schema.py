@@ -20,6 +20,7 @@ from llm_extract.core.records import (
     EventRecord,
     EvidenceRefs,
     evidence_columns,
+    table_date,
 )
 from llm_extract.domains.conflict.casualties import FatalityCounts
 from llm_extract.domains.conflict.checks import CROWDS, codebook_problem
@@ -27,6 +28,7 @@ from llm_extract.domains.conflict.codebook import (
     CODES,
     CUES,
     DEFINITIONS,
+    FATALITIES_NOT_REPORTED,
     TAXONOMY,
     TYPE_OF,
     ActorCategory,
@@ -211,11 +213,13 @@ class ConflictEvent(EventRecord):
     @classmethod
     def table_row(cls, record: dict[str, Any]) -> dict[str, Any]:
         """A saved record as a row with ACLED's column names (``pd.read_csv`` beside an ACLED
-        export compares column by column), plus the evidence offsets."""
+        export compares column by column) and its codes (``fatalities`` 0 where no death is
+        reported), plus the evidence offsets and quotes."""
         date = record.get("event_date") or {}
         place = record.get("location") or {}
+        fatalities = record.get("fatalities")
         row: dict[str, Any] = {
-            "event_date": date.get("date"),
+            "event_date": table_date(date.get("date")),
             "event_date_text": date.get("text"),
             "event_date_precision": date.get("precision"),
             "event_type": record.get("event_type"),
@@ -228,7 +232,8 @@ class ConflictEvent(EventRecord):
             row[f"inter{n}"] = actor.get("category")
         row.update(
             location=place.get("place"), admin1=place.get("admin1"), country=place.get("country"),
-            fatalities=record.get("fatalities"), notes=record.get("summary"),
+            fatalities=FATALITIES_NOT_REPORTED if fatalities is None else fatalities,
+            notes=record.get("summary"),
             source=record.get("source"),
         )  # fmt: skip
         return {**row, **evidence_columns(record.get("evidence") or [])}

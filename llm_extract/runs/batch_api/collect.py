@@ -63,7 +63,8 @@ from llm_extract.runs.batch_api.state import (
     state_path,
 )
 from llm_extract.runs.corpus import CorpusSummary
-from llm_extract.runs.output_file import open_output
+from llm_extract.runs.output_file import compact, open_output
+from llm_extract.runs.run_fingerprint import run_fingerprint, same_run, stale_error
 from llm_extract.strategies.base import dropped_records, follow_up_records
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ def collect(
     state: Path | None = None,
     limits: Limits = DEFAULT_LIMITS,
     resubmits: int = DEFAULT_RESUBMITS,
+    redo: bool = False,
 ) -> Collected:
     """Take ``results`` (result-file lines) in: write finished documents to ``output``, the
     next round's requests beside the first request file, and the state beside ``output``.
@@ -108,19 +110,51 @@ def collect(
     ``state``: the state file ``prepare`` wrote, read when ``output`` has none beside it yet
     (the first collect). The output file stays locked throughout, so two collects into one
     output cannot interleave. ``resubmits``: see the module docstring.
+
+    An ``output`` that holds documents of this batch extracted by a different run (another
+    model, schema, template, strategy or request setting, as ``extract -o`` would have written
+    them) is refused before anything is read or written, as ``extract``'s resume refuses it
+    (:mod:`llm_extract.runs.run_fingerprint`); ``redo``: write this batch's lines for them
+    instead, the old ones dropped once the collect ends (atomically).
     """
     sidecar = state_path(output)
     with open_output(output) as (stream, done):
         source = sidecar if sidecar.exists() or state is None else state
         run = _Round(extractor, BatchState.load(source), resubmits)
+        done = _not_stale(run.state, done, run_fingerprint(extractor), str(output), redo)
         _take_results(run, results)
         if run.next:
             _write_next(run, limits)
         write_finished(extractor, run.state, run.pieces, stream, done, run.out.summary)
         run.state.save(sidecar)
+    if redo:
+        compact(output)
+    run.out.summary.order = list(run.state.documents)  # input order, for the tables
     run.out.pending_documents = sum(1 for d in run.state.documents.values() if not d.written)
     run.out.round = run.state.round
     return run.out
+
+
+def _not_stale(
+    state: BatchState,
+    done: dict[tuple[str, str], Any],
+    run: dict[str, Any],
+    output: str,
+    redo: bool,
+) -> dict[tuple[str, str], Any]:
+    """``done`` less this batch's documents another run wrote there (with ``redo``: they are
+    written again); without ``redo`` such documents stop the collect."""
+    stale = [
+        (doc_id, done[(doc_id, doc.sha256)])
+        for doc_id, doc in state.documents.items()
+        if not doc.written
+        and (doc_id, doc.sha256) in done
+        and not same_run(done[(doc_id, doc.sha256)], run)
+    ]
+    if stale and not redo:
+        raise stale_error(output, stale, run)
+    gone = {(doc_id, state.documents[doc_id].sha256) for doc_id, _ in stale}
+    return {key: value for key, value in done.items() if key not in gone}
 
 
 def _take_results(run: _Round, results: Iterable[dict[str, Any]]) -> None:

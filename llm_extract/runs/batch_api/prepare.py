@@ -21,7 +21,8 @@ import instructor
 
 from llm_extract.core.document import parse_published
 from llm_extract.errors import ConfigError, InputError, describe
-from llm_extract.inputs.corpus import Columns, iter_jobs, unique_jobs
+from llm_extract.inputs.columns import Columns
+from llm_extract.inputs.corpus import iter_jobs, unique_jobs
 from llm_extract.runs.batch_api.exchange import request_body
 from llm_extract.runs.batch_api.state import (
     KEPT_SETTINGS,
