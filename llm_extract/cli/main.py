@@ -20,6 +20,7 @@ import typer
 from llm_extract.api import DEFAULT_SCHEMA, Extractor
 from llm_extract.cli.batch import batch_app
 from llm_extract.cli.corpus import EXIT_PARTIAL, RayRun, run_corpus, run_ray_corpus
+from llm_extract.cli.dataset import dataset
 from llm_extract.cli.tools import convert_acled, render, serve
 from llm_extract.cli.tools import fail as _fail
 from llm_extract.cli.tools import note as _note
@@ -405,6 +406,7 @@ def eval_command(
 
 app.command()(serve)
 app.command()(render)
+app.command()(dataset)
 
 
 def main() -> None:

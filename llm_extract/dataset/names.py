@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from unidecode import unidecode
+try:  # the [dataset] extra (localis depends on it too); without it other scripts stay as written
+    from unidecode import unidecode
+except ImportError:  # pragma: no cover - the extra is part of dev installs
+    unidecode = None  # type: ignore[assignment]
 
 _APOSTROPHES = re.compile(r"['`\u2018\u2019\u02bb\u02bc\u02be\u02bf\u00b4]")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -24,7 +27,7 @@ def key(name: str) -> str:
     in another script is romanised first ("Дніпро" -> "dnipro"), as the gazetteer writes it."""
     text = unicodedata.normalize("NFKD", name)
     text = "".join(c for c in text if not unicodedata.combining(c))
-    if not text.isascii():
+    if unidecode is not None and not text.isascii():
         text = unidecode(text)
     text = _APOSTROPHES.sub("", text.casefold())
     return _NOT_WORD.sub(" ", text).strip()
