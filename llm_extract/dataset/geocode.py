@@ -40,6 +40,7 @@ _REGION_WORD = re.compile(
     r"division|oblast|municipality|wilaya|rayon|raion)\b\s*",
     re.IGNORECASE,
 )
+_CITY = re.compile(r"\s+city$", re.IGNORECASE)
 _PARTS = re.compile(r"\s*[,;()/]\s*|\s+-\s+")
 #: How far (km) a candidate may lie from the document's other places and count as near them.
 _NEIGHBOURS_KM = 100.0
@@ -67,8 +68,14 @@ def km(a: tuple[float, float], b: tuple[float, float]) -> float:
 class Geocoder:
     """Resolves :class:`PlaceQuery` answers against a :class:`Gazetteer`."""
 
-    def __init__(self, gazetteer: Gazetteer) -> None:
+    def __init__(self, gazetteer: Gazetteer, country_aliases: dict[str, str] | None = None) -> None:
         self.gazetteer = gazetteer
+        #: Country names the gazetteer lacks ("Democratic Republic of Congo") -> ISO alpha-2.
+        self.country_aliases = {key(n): c for n, c in (country_aliases or {}).items()}
+
+    def country(self, name: str | None) -> Country | None:
+        alias = self.country_aliases.get(key(name or ""))
+        return self.gazetteer.country_by_code(alias) if alias else self.gazetteer.country(name)
 
     def geocode(
         self,
@@ -79,7 +86,7 @@ class Geocoder:
     ) -> Geocode:
         """Where ``query`` is; ``text``: the document's words (or the record's quotes) that may
         name a candidate's province; ``neighbours``: the document's other places' points."""
-        country = self.gazetteer.country(query.country)
+        country = self.country(query.country)
         countries = [country] if country else self.gazetteer.countries
         admin1 = self._subdivision(query.admin1, country, 1)
         admin2 = self._subdivision(query.admin2, country, 2)
@@ -149,12 +156,14 @@ class Geocoder:
             return places, "exact"
         codes = [c.iso2 for c in countries]
         exact = self.gazetteer.in_countries(name, codes)
+        if not exact and _CITY.search(name):  # "Gaza City": the gazetteer's "Gaza"
+            exact = self.gazetteer.in_countries(_CITY.sub("", name), codes)
         if exact:
             return exact, "exact"
         return [p for c in codes for p in self.gazetteer.variants(name, c)], "variant"
 
     def _is_region(self, name: str, countries: Sequence[Country]) -> bool:
-        if self.gazetteer.country(name) is not None:
+        if self.country(name) is not None:
             return True
         bare = _REGION_WORD.sub(" ", name).strip()
         return len(countries) == 1 and self.gazetteer.subdivision(bare, countries[0].iso2) is not None

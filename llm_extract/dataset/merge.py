@@ -167,7 +167,7 @@ def compare(a: Report, b: Report, rules: DatasetRules) -> tuple[float, dict[str,
     kinds = rules.kinds(a.facts, b.facts)
     actors = rules.actors(a.facts, b.facts)
     place, where = _places(a, b, rules)
-    if "conflict" in (kinds, actors, place):
+    if "conflict" in (kinds, actors, place) or days > rules.days_apart(a.facts, b.facts, actors):
         return None
     if place != "agree" and (actors != "agree" or place == "unknown"):
         return None

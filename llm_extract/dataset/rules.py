@@ -82,6 +82,8 @@ class DatasetRules(Protocol):
     max_days: int
     #: Reports of one event may place it this far apart (km) when both are geocoded.
     max_km: float
+    #: Country names the gazetteer lacks, as the codebook writes them -> ISO alpha-2.
+    country_aliases: dict[str, str]
 
     def facts(self, record: dict[str, Any]) -> Facts:
         """The facts of a saved record (a result line's ``records`` item)."""
@@ -93,6 +95,10 @@ class DatasetRules(Protocol):
 
     def actors(self, a: Facts, b: Facts) -> Agreement:
         """Whether the two records' actors can be one event's ("weak": generic names only)."""
+        ...
+
+    def days_apart(self, a: Facts, b: Facts, actors: Agreement) -> int:
+        """How many days apart these two reports may date one event (at most ``max_days``)."""
         ...
 
     def fatalities(self, counts: Sequence[int]) -> int | None:

@@ -98,16 +98,22 @@ class ConflictRules:
 
     max_days = 1
     max_km = 25.0
+    country_aliases = {
+        **{name: iso2 for iso2, name in ACLED_COUNTRY.items()},
+        "DR Congo": "CD", "DRC": "CD", "Congo-Kinshasa": "CD", "Congo-Brazzaville": "CG",
+        "Gaza Strip": "PS", "West Bank": "PS", "Burma": "MM", "Swaziland": "SZ",
+    }  # fmt: skip
 
     def facts(self, record: dict[str, Any]) -> Facts:
         when = record.get("event_date") or {}
         day = when.get("date") if isinstance(when, dict) else when
         place = record.get("location") or {}
-        actors, associated = [], []
+        actors, associated, raw = [], [], []
         for n in (1, 2):
             actor = record.get(f"actor{n}") or {}
             if actor.get("name"):
                 actors.append(_acled_name(actor["name"]))
+                raw.append(actor["name"])
             associated += [a for a in actor.get("associated") or [] if a]
         return Facts(
             day=Date.fromisoformat(day[:10]) if isinstance(day, str) and day else None,
@@ -121,7 +127,8 @@ class ConflictRules:
             associated=tuple(associated),
             fatalities=_count(record.get("fatalities")),
             summary=record.get("summary"),
-            extra={"source": record.get("source")},
+            extra={"source": record.get("source"), "named": tuple(raw),
+                   "actor2": (record.get("actor2") or {}).get("name")},
         )
 
     def kinds(self, a: Facts, b: Facts) -> Agreement:
@@ -132,17 +139,32 @@ class ConflictRules:
         return "conflict"
 
     def actors(self, a: Facts, b: Facts) -> Agreement:
-        if a.kind in _CROWDS and b.kind in _CROWDS and a.associated and b.associated:
-            if not any(alike(x, y) for x in a.associated for y in b.associated):
-                return "conflict"  # teachers' protest and farmers' protest
         mine, theirs = _telling(a.actors), _telling(b.actors)
-        if any(same_actor(x, y) for x in mine for y in theirs):
+        told_apart = _told_apart(a.associated, b.associated)
+        if a.kind in _CROWDS and b.kind in _CROWDS and told_apart:
+            return "conflict"  # teachers' protest and farmers' protest
+        kinds = [_generic(f.extra.get("actor2")) for f in (a, b)]
+        if all(kinds) and kinds[0] != kinds[1]:
+            return "conflict"  # protesters arrested, and a journalist arrested
+        if any(_same(x, y) for x in mine for y in theirs):
             return "agree"
-        if mine and theirs:
-            return "conflict"
+        # ACLED's name for one report's words may not be the other's ("Libyan National Army"
+        # became "Military Forces of Libya"): the names as written may still agree.
+        written = [_telling(f.extra.get("named", ())) for f in (a, b)]
+        if any(_same(x, y) for x in written[0] for y in written[1]):
+            return "agree"
+        if (mine and theirs) or told_apart:
+            return "conflict"  # other groups, or other people (a shopkeeper, a journalist)
         if a.associated and b.associated:
-            return "agree" if any(alike(x, y) for x in a.associated for y in b.associated) else "weak"
+            return "agree"
         return "weak"
+
+    def days_apart(self, a: Facts, b: Facts, actors: Agreement) -> int:
+        # A day's slack only where a named actor agrees: crowds, generic gunmen and strategic
+        # developments recur in one place on consecutive days (sit-ins, shootings, decrees).
+        if actors != "agree" or "Strategic developments" in (a.kind, b.kind):
+            return 0
+        return self.max_days
 
     def fatalities(self, counts: Sequence[int]) -> int | None:
         return min(counts) if counts else None
@@ -226,6 +248,22 @@ _OF_COUNTRY = re.compile(r"\s*\([^)]*\)\s*$")
 def _telling(actors: Sequence[str]) -> list[str]:
     """The actors named by name, not by their kind."""
     return [a for a in actors if key(_OF_COUNTRY.sub("", a)) not in _GENERIC_KEYS]
+
+
+def _same(a: str, b: str) -> bool:
+    # Punctuation aside: "CODECO: Cooperative for Development of Congo" and "CODECO".
+    return same_actor(key(a), key(b))
+
+
+def _generic(name: str | None) -> str | None:
+    """The kind a generic name says ("civilians" of "Civilians (Niger)"); None for a name."""
+    bare = key(_OF_COUNTRY.sub("", name or ""))
+    return bare if bare in _GENERIC_KEYS else None
+
+
+def _told_apart(mine: Sequence[str], theirs: Sequence[str]) -> bool:
+    """Both reports say who the people were, and none of them agree."""
+    return bool(mine and theirs) and not any(alike(x, y) for x in mine for y in theirs)
 
 
 def _inter(actor: Any) -> int:
