@@ -16,6 +16,7 @@ from llm_extract.core.records import Cue, DateExpression, EventDate, EventRecord
 from llm_extract.core.registry import Schema, load_schema, shipped_schemas
 from llm_extract.core.result import Attempts, ExtractionResult, Flag, Usage
 from llm_extract.core.templates import PromptTemplate
+from llm_extract.dataset import Dataset, build_dataset
 from llm_extract.errors import (
     AuthenticationError,
     BackendError,
@@ -63,6 +64,7 @@ __all__ = [
     "ConnectionDroppedError",
     "CorpusSummary",
     "Cue",
+    "Dataset",
     "DateExpression",
     "Document",
     "EmbeddedModelError",
@@ -99,6 +101,7 @@ __all__ = [
     "__version__",
     "aextract",
     "backend_names",
+    "build_dataset",
     "extract",
     "load_schema",
     "read_corpus",

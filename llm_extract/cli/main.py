@@ -30,6 +30,7 @@ from llm_extract.cli.corpus import (
     run_corpus,
     run_ray_corpus,
 )
+from llm_extract.cli.dataset import dataset
 from llm_extract.cli.tools import convert_acled, render, serve
 from llm_extract.cli.tools import fail as _fail
 from llm_extract.cli.tools import note as _note
@@ -420,6 +421,7 @@ def eval_command(
 
 app.command()(serve)
 app.command()(render)
+app.command()(dataset)
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from llm_extract.core.records import (
 )
 from llm_extract.domains.conflict.casualties import FatalityCounts
 from llm_extract.domains.conflict.checks import CROWDS, codebook_problem
+from llm_extract.domains.conflict.dataset import RULES as DATASET_RULES
 from llm_extract.domains.conflict.codebook import (
     CODES,
     CUES,
@@ -191,6 +192,8 @@ class ConflictEvent(EventRecord):
     codebook_cues = CUES
     codebook_checks = (codebook_problem,)
     codebook_pack = PACK
+    #: How the dataset step merges and exports these records (ACLED's rules and columns).
+    dataset_rules: ClassVar[Any] = DATASET_RULES
 
     event_type: EventType = Field(
         description="ACLED event type; filled in from sub_event_type when not given."
