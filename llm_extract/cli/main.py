@@ -358,7 +358,9 @@ def prompt(
 def eval_command(
     gold: Annotated[
         Path,
-        typer.Argument(help="Gold JSONL (see llm_extract.evaluation.gold), or an ACLED export CSV."),
+        typer.Argument(
+            help="Gold JSONL (see llm_extract.evaluation.gold), or an ACLED export CSV."
+        ),
     ],
     pred: Annotated[
         Path | None,

@@ -20,8 +20,14 @@ PLACED = [
     ("Дніпро", None, "Ukraine", "", (48.45, 35.04), "place"),
     ("İstanbul", None, "Türkiye", "", (41.01, 28.95), "place"),
     ("Gaza City", None, "Palestine", "", (31.50, 34.47), "place"),
-    ("Miguel Castro Castro prison, Lima-San Juan de Lurigancho", "Lima", "Peru", "",
-     (-12.05, -77.04), "near"),
+    (
+        "Miguel Castro Castro prison, Lima-San Juan de Lurigancho",
+        "Lima",
+        "Peru",
+        "",
+        (-12.05, -77.04),
+        "near",
+    ),
     ("outskirts of Maiduguri", "Borno", "Nigeria", "", (11.85, 13.16), "near"),
     ("Rio de Janeiro-North Zone", None, "Brazil", "", (-22.91, -43.18), "near"),
     # One name, several places: the country, the province, the text's words tell them apart.
@@ -40,9 +46,14 @@ def geocoder(gazetteer_loaded: Any) -> Geocoder:
 
 @pytest.mark.parametrize(("place", "admin1", "country", "text", "point", "level"), PLACED)
 def test_a_place_resolves_to_its_point(
-    geocoder: Geocoder, place: str, admin1: str | None, country: str, text: str,
-    point: tuple[float, float], level: str,
-) -> None:  # fmt: skip
+    geocoder: Geocoder,
+    place: str,
+    admin1: str | None,
+    country: str,
+    text: str,
+    point: tuple[float, float],
+    level: str,
+) -> None:
     geo = geocoder.geocode(PlaceQuery(place, admin1, None, country), text=text)
     assert geo.has_point and geo.level == level, geo
     assert km((geo.latitude, geo.longitude), point) < 10, geo  # type: ignore[arg-type]
@@ -52,7 +63,9 @@ def test_a_place_resolves_to_its_point(
 
 def test_the_documents_other_places_pick_among_namesakes(geocoder: Geocoder) -> None:
     alone = geocoder.geocode(PlaceQuery("Lima", None, None, None))
-    by_ohio = geocoder.geocode(PlaceQuery("Lima", None, None, None), neighbours=[(40.57, -84.19)])  # Wapakoneta
+    by_ohio = geocoder.geocode(
+        PlaceQuery("Lima", None, None, None), neighbours=[(40.57, -84.19)]
+    )  # Wapakoneta
     assert km((alone.latitude, alone.longitude), (-12.05, -77.04)) < 10  # type: ignore[arg-type]
     assert km((by_ohio.latitude, by_ohio.longitude), (40.74, -84.11)) < 10  # type: ignore[arg-type]
     assert by_ohio.iso2 == "US"
@@ -69,9 +82,13 @@ def test_the_documents_other_places_pick_among_namesakes(geocoder: Geocoder) -> 
     ],
 )
 def test_a_place_not_found_gets_no_point_and_what_is_known(
-    geocoder: Geocoder, place: str | None, admin1: str | None, country: str | None,
-    level: str | None, known_admin1: str | None,
-) -> None:  # fmt: skip
+    geocoder: Geocoder,
+    place: str | None,
+    admin1: str | None,
+    country: str | None,
+    level: str | None,
+    known_admin1: str | None,
+) -> None:
     geo = geocoder.geocode(PlaceQuery(place, admin1, None, country))
     assert not geo.has_point and geo.gazetteer_id is None, geo
     assert geo.level == level and geo.admin1 == known_admin1
@@ -85,9 +102,13 @@ def test_codebook_country_names_resolve(geocoder: Geocoder) -> None:
 
 @pytest.mark.parametrize(
     ("a", "b", "same"),
-    [("Khān Shaykhūn", "Khan Shaykhun", True), ("Tillabéri", "TILLABERI", True),
-     ("Pul-e ‘Alam", "Pul e Alam", True), ("Idlib", "Idleb", False)],
-)  # fmt: skip
+    [
+        ("Khān Shaykhūn", "Khan Shaykhun", True),
+        ("Tillabéri", "TILLABERI", True),
+        ("Pul-e ‘Alam", "Pul e Alam", True),
+        ("Idlib", "Idleb", False),
+    ],
+)
 def test_keys_fold_accents_and_apostrophes(a: str, b: str, same: bool) -> None:
     assert (key(a) == key(b)) is same
     assert skeleton("Idlib") == skeleton("Idleb") and skeleton("Kiev") == skeleton("Kyiv")
