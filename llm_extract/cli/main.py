@@ -371,7 +371,12 @@ def prompt(
 
 @app.command("eval")
 def eval_command(
-    gold: Annotated[Path, typer.Argument(help="Gold JSONL (see llm_extract.evaluation.gold).")],
+    gold: Annotated[
+        Path,
+        typer.Argument(
+            help="Gold JSONL (see llm_extract.evaluation.gold), or an ACLED export CSV."
+        ),
+    ],
     pred: Annotated[
         Path | None,
         typer.Option(help="Score these predictions (JSONL from extract -o) instead of extracting."),

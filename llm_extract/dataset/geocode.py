@@ -60,8 +60,10 @@ def km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance (haversine, km)."""
     (lat1, lon1), (lat2, lon2) = a, b
     p = math.pi / 180
-    h = (math.sin((lat2 - lat1) * p / 2) ** 2
-         + math.cos(lat1 * p) * math.cos(lat2 * p) * math.sin((lon2 - lon1) * p / 2) ** 2)  # fmt: skip
+    h = (
+        math.sin((lat2 - lat1) * p / 2) ** 2
+        + math.cos(lat1 * p) * math.cos(lat2 * p) * math.sin((lon2 - lon1) * p / 2) ** 2
+    )
     return 12742.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
@@ -94,24 +96,37 @@ class Geocoder:
         found = self._resolve(query.place, countries, context) if query.place else None
         if found is not None:
             place, matched, how, near, ambiguous = found
-            return _placed(place, self.gazetteer.country_by_code(place.country), matched, how,
-                           "near" if near else "place", ambiguous)  # fmt: skip
+            return _placed(
+                place,
+                self.gazetteer.country_by_code(place.country),
+                matched,
+                how,
+                "near" if near else "place",
+                ambiguous,
+            )
         region = admin2 or admin1
         if region is None and query.place and country:
             region = self._subdivision(_REGION_WORD.sub(" ", query.place).strip(), country, None)
         if region is not None and country is not None:
             upper = (admin1 if region.level == 2 else None) or region
-            return _country_only(country, "region", upper.name if upper.level == 1 else None,
-                                 region.name if region.level == 2 else None)  # fmt: skip
+            return _country_only(
+                country,
+                "region",
+                upper.name if upper.level == 1 else None,
+                region.name if region.level == 2 else None,
+            )
         if country is not None:
             return _country_only(country, "country", None, None)
         return Geocode()
 
-    def _subdivision(self, name: str | None, country: Country | None, level: int | None) -> Subdivision | None:
+    def _subdivision(
+        self, name: str | None, country: Country | None, level: int | None
+    ) -> Subdivision | None:
         if not name or country is None:
             return None
-        return self.gazetteer.subdivision(_REGION_WORD.sub(" ", name).strip() or name,
-                                          country.iso2, level)  # fmt: skip
+        return self.gazetteer.subdivision(
+            _REGION_WORD.sub(" ", name).strip() or name, country.iso2, level
+        )
 
     def _resolve(
         self, answer: str, countries: Sequence[Country], context: _Context
@@ -166,7 +181,9 @@ class Geocoder:
         if self.country(name) is not None:
             return True
         bare = _REGION_WORD.sub(" ", name).strip()
-        return len(countries) == 1 and self.gazetteer.subdivision(bare, countries[0].iso2) is not None
+        return (
+            len(countries) == 1 and self.gazetteer.subdivision(bare, countries[0].iso2) is not None
+        )
 
 
 @dataclass(frozen=True)
@@ -235,8 +252,9 @@ def _most_specific(
     return picked
 
 
-def _placed(place: Place, country: Country | None, matched: str, how: str, level: str,
-            ambiguous: bool) -> Geocode:  # fmt: skip
+def _placed(
+    place: Place, country: Country | None, matched: str, how: str, level: str, ambiguous: bool
+) -> Geocode:
     geo = Geocode(
         level=level,  # type: ignore[arg-type]
         latitude=place.latitude,
@@ -258,5 +276,11 @@ def _country_only(country: Country, level: str, admin1: str | None, admin2: str 
 
 
 def _with_country(geo: Geocode, country: Country) -> Geocode:
-    return replace(geo, country=country.name, iso2=country.iso2, iso3=country.iso3,
-                   iso_numeric=country.numeric, subregion=country.subregion)  # fmt: skip
+    return replace(
+        geo,
+        country=country.name,
+        iso2=country.iso2,
+        iso3=country.iso3,
+        iso_numeric=country.numeric,
+        subregion=country.subregion,
+    )

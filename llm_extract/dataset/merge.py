@@ -107,9 +107,10 @@ def merge(reports: Sequence[Report], rules: DatasetRules) -> list[Event]:
         found: tuple[float, int, Decision] | None = None
         if day is not None:
             near = {
-                e for d in range(-rules.max_days, rules.max_days + 1)
+                e
+                for d in range(-rules.max_days, rules.max_days + 1)
                 for e in blocks.get((_country(report), day + timedelta(days=d)), ())
-            }  # fmt: skip
+            }
             for e in sorted(near):
                 verdict = _joins(report, events[e], rules)
                 if verdict and (found is None or verdict[0] > found[0]):

@@ -51,6 +51,13 @@ class Geocode:
     def has_point(self) -> bool:
         return self.latitude is not None and self.longitude is not None
 
+    @property
+    def point(self) -> tuple[float, float] | None:
+        """(latitude, longitude), or None."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return (self.latitude, self.longitude)
+
     def to_json_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None and v is not False}
 

@@ -43,16 +43,26 @@ def evaluate(
 ) -> Report:
     """Score ``predictions`` (a batch JSONL), extracting them first with ``extractor`` if given.
 
-    With an extractor, predictions go to the ``predictions`` path (default: next to the gold
-    file, ``<gold>.pred.jsonl``), so an interrupted evaluation resumes where it stopped.
+    ``gold`` is a gold JSONL file, or an ACLED export (``.csv``: an ACLED download, or one
+    written by ``llm-extract dataset``), read as :func:`acled_csv_to_gold` reads it. With an
+    extractor, predictions go to the ``predictions`` path (default: next to the gold file,
+    ``<gold>.pred.jsonl``), so an interrupted evaluation resumes where it stopped; an ACLED
+    export's documents are written beside it first (``<gold>.gold.jsonl``) and extracted from
+    there.
     """
     from llm_extract.runs.corpus import run_corpus
 
     gold_path = Path(gold)
-    docs = read_gold(gold_path)
+    if gold_path.suffix.lower() == ".csv":
+        docs = acled_csv_to_gold(gold_path)
+        documents = gold_path.with_suffix(".gold.jsonl")
+        if extractor is not None:
+            write_gold(docs, documents)
+    else:
+        docs, documents = read_gold(gold_path), gold_path
     pred_path = Path(predictions) if predictions else gold_path.with_suffix(".pred.jsonl")
     if extractor is not None:
-        run_corpus(extractor, [gold_path], pred_path)
+        run_corpus(extractor, [documents], pred_path)
     elif predictions is None:
         from llm_extract.errors import ConfigError
 

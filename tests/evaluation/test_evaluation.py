@@ -243,6 +243,18 @@ def test_cli_converts_then_scores_predictions(tmp_path: Path) -> None:
     assert rows[1]["error"] == "boom" and rows[-1]["summary"]["n_documents"] == 2
 
 
+def test_cli_eval_takes_an_acled_export_as_gold(tmp_path: Path) -> None:
+    acled = tmp_path / "acled.csv"
+    acled.write_text(ACLED_CSV, encoding="utf-8")
+    lines = [{"document_id": "XYZ1", "status": "ok", "records": [record()]}]
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    res = runner.invoke(app, ["eval", str(acled), "--pred", str(pred)])
+    assert res.exit_code == 0, res.stderr
+    assert "3 gold events, 1 failed" in res.stdout  # as from the converted gold JSONL
+    assert "precision 1.000  recall 0.333" in res.stdout
+
+
 def test_cli_eval_extracts_then_scores_from_a_recording(tmp_path: Path) -> None:
     gold_path = tmp_path / "seed_gold.jsonl"
     gold_path.write_bytes(SEED_GOLD.read_bytes())

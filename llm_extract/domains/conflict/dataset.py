@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date as Date
-from typing import Any
+from typing import Any, ClassVar
 
 from llm_extract.dataset.merge import Event
 from llm_extract.dataset.names import ascii_name, key
@@ -30,54 +30,127 @@ from llm_extract.domains.conflict.matching import GENERIC_NAMES, alike, same_act
 from llm_extract.domains.conflict.names import acled_actor
 
 ACLED_COLUMNS = [
-    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
-    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
-    "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2",
-    "admin3", "location", "latitude", "longitude", "geo_precision", "source", "source_scale",
-    "notes", "fatalities", "tags", "timestamp",
-]  # fmt: skip
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
+]
 #: Ours, after ACLED's: where each event came from and how it was built.
 OWN_COLUMNS = [
-    "sources_count", "document_ids", "record_refs", "outlets", "publication_dates", "quotes",
-    "fatalities_known", "fatalities_reported", "gazetteer_id", "geocode_match", "merge_reasons",
+    "sources_count",
+    "document_ids",
+    "record_refs",
+    "outlets",
+    "publication_dates",
+    "quotes",
+    "fatalities_known",
+    "fatalities_reported",
+    "gazetteer_id",
+    "geocode_match",
+    "merge_reasons",
     "flags",
-]  # fmt: skip
+]
 
 INTER_CODES = {
-    "State forces": 1, "Rebel group": 2, "Political militia": 3, "Identity militia": 4,
-    "Rioters": 5, "Protesters": 6, "Civilians": 7, "External/other forces": 8,
-}  # fmt: skip
+    "State forces": 1,
+    "Rebel group": 2,
+    "Political militia": 3,
+    "Identity militia": 4,
+    "Rioters": 5,
+    "Protesters": 6,
+    "Civilians": 7,
+    "External/other forces": 8,
+}
 GEO_PRECISION = {"place": 1, "near": 2, "region": 3, "country": 3}
 TIME_PRECISION = {"day": 1, "week": 2, "month": 3, "year": 3}
 _CROWDS = {"Protests", "Riots"}
 
 #: ACLED's country names where they differ from the gazetteer's.
 ACLED_COUNTRY = {
-    "CD": "Democratic Republic of Congo", "CG": "Republic of Congo", "PS": "Palestine",
-    "RU": "Russia", "TR": "Turkey", "CI": "Ivory Coast", "SZ": "eSwatini", "SY": "Syria",
-    "IR": "Iran", "KR": "South Korea", "KP": "North Korea", "MD": "Moldova", "TZ": "Tanzania",
-    "VE": "Venezuela", "BO": "Bolivia", "LA": "Laos", "VN": "Vietnam", "CZ": "Czech Republic",
-    "GB": "United Kingdom", "US": "United States", "TW": "Taiwan", "BN": "Brunei",
-    "CV": "Cape Verde", "TL": "East Timor", "GM": "Gambia", "MK": "North Macedonia",
-    "FM": "Micronesia", "VA": "Vatican City", "XK": "Kosovo",
-}  # fmt: skip
+    "CD": "Democratic Republic of Congo",
+    "CG": "Republic of Congo",
+    "PS": "Palestine",
+    "RU": "Russia",
+    "TR": "Turkey",
+    "CI": "Ivory Coast",
+    "SZ": "eSwatini",
+    "SY": "Syria",
+    "IR": "Iran",
+    "KR": "South Korea",
+    "KP": "North Korea",
+    "MD": "Moldova",
+    "TZ": "Tanzania",
+    "VE": "Venezuela",
+    "BO": "Bolivia",
+    "LA": "Laos",
+    "VN": "Vietnam",
+    "CZ": "Czech Republic",
+    "GB": "United Kingdom",
+    "US": "United States",
+    "TW": "Taiwan",
+    "BN": "Brunei",
+    "CV": "Cape Verde",
+    "TL": "East Timor",
+    "GM": "Gambia",
+    "MK": "North Macedonia",
+    "FM": "Micronesia",
+    "VA": "Vatican City",
+    "XK": "Kosovo",
+}
 _REGION_OF_SUBREGION = {
-    "Western Asia": "Middle East", "Central Asia": "Caucasus and Central Asia",
-    "Eastern Asia": "East Asia", "Eastern Europe": "Europe", "Northern Europe": "Europe",
-    "Southern Europe": "Europe", "Western Europe": "Europe", "Northern America": "North America",
-    "Australia and New Zealand": "Oceania", "Melanesia": "Oceania", "Micronesia": "Oceania",
+    "Western Asia": "Middle East",
+    "Central Asia": "Caucasus and Central Asia",
+    "Eastern Asia": "East Asia",
+    "Eastern Europe": "Europe",
+    "Northern Europe": "Europe",
+    "Southern Europe": "Europe",
+    "Western Europe": "Europe",
+    "Northern America": "North America",
+    "Australia and New Zealand": "Oceania",
+    "Melanesia": "Oceania",
+    "Micronesia": "Oceania",
     "Polynesia": "Oceania",
-}  # fmt: skip
+}
 _REGION_OF_COUNTRY = {
-    "AM": "Caucasus and Central Asia", "AZ": "Caucasus and Central Asia",
-    "GE": "Caucasus and Central Asia", "AF": "Caucasus and Central Asia", "CY": "Europe",
+    "AM": "Caucasus and Central Asia",
+    "AZ": "Caucasus and Central Asia",
+    "GE": "Caucasus and Central Asia",
+    "AF": "Caucasus and Central Asia",
+    "CY": "Europe",
     "IR": "Middle East",
-}  # fmt: skip
+}
 
 
 def acled_region(iso2: str | None, subregion: str | None) -> str:
     if iso2 in _REGION_OF_COUNTRY:
-        return _REGION_OF_COUNTRY[iso2]  # type: ignore[index]
+        return _REGION_OF_COUNTRY[iso2]
     return _REGION_OF_SUBREGION.get(subregion or "", subregion or "")
 
 
@@ -98,11 +171,17 @@ class ConflictRules:
 
     max_days = 1
     max_km = 25.0
-    country_aliases = {
+    country_aliases: ClassVar[dict[str, str]] = {
         **{name: iso2 for iso2, name in ACLED_COUNTRY.items()},
-        "DR Congo": "CD", "DRC": "CD", "Congo-Kinshasa": "CD", "Congo-Brazzaville": "CG",
-        "Gaza Strip": "PS", "West Bank": "PS", "Burma": "MM", "Swaziland": "SZ",
-    }  # fmt: skip
+        "DR Congo": "CD",
+        "DRC": "CD",
+        "Congo-Kinshasa": "CD",
+        "Congo-Brazzaville": "CG",
+        "Gaza Strip": "PS",
+        "West Bank": "PS",
+        "Burma": "MM",
+        "Swaziland": "SZ",
+    }
 
     def facts(self, record: dict[str, Any]) -> Facts:
         when = record.get("event_date") or {}
@@ -127,8 +206,11 @@ class ConflictRules:
             associated=tuple(associated),
             fatalities=_count(record.get("fatalities")),
             summary=record.get("summary"),
-            extra={"source": record.get("source"), "named": tuple(raw),
-                   "actor2": (record.get("actor2") or {}).get("name")},
+            extra={
+                "source": record.get("source"),
+                "named": tuple(raw),
+                "actor2": (record.get("actor2") or {}).get("name"),
+            },
         )
 
     def kinds(self, a: Facts, b: Facts) -> Agreement:
@@ -177,7 +259,9 @@ class ConflictRules:
         record, geo = lead.record, event.geo
         inter = [_inter(record.get(f"actor{n}")) for n in (1, 2)]
         codes = sorted(c for c in inter if c)
-        interaction = codes[0] * 10 if len(codes) == 1 else (codes[0] * 10 + codes[1] if codes else 0)
+        interaction = (
+            codes[0] * 10 if len(codes) == 1 else (codes[0] * 10 + codes[1] if codes else 0)
+        )
         day = event.day
         date = record.get("event_date") or {}
         row: dict[str, Any] = {
@@ -201,21 +285,28 @@ class ConflictRules:
             iso=geo.iso_numeric or "",
             region=acled_region(geo.iso2, geo.subregion),
             country=ACLED_COUNTRY.get(geo.iso2 or "", geo.country or "")
-            or (record.get("location") or {}).get("country") or "",
-            admin1=ascii_name(geo.admin1 or "") or (record.get("location") or {}).get("admin1") or "",
+            or (record.get("location") or {}).get("country")
+            or "",
+            admin1=ascii_name(geo.admin1 or "")
+            or (record.get("location") or {}).get("admin1")
+            or "",
             admin2=ascii_name(geo.admin2 or ""),
             admin3="",
             location=ascii_name(geo.name) if geo.name else (place or ""),
             latitude=geo.latitude if geo.has_point else "",
             longitude=geo.longitude if geo.has_point else "",
             geo_precision=GEO_PRECISION.get(geo.level or "", 3),
-            source="; ".join(dict.fromkeys(o for r in event.reports if (o := r.outlet or r.facts.extra.get("source")))),
+            source="; ".join(
+                dict.fromkeys(
+                    o for r in event.reports if (o := r.outlet or r.facts.extra.get("source"))
+                )
+            ),
             source_scale="",
             notes=lead.facts.summary or "",
             fatalities=event.fatalities or 0,
             tags="",
             timestamp=timestamp,
-        )  # fmt: skip
+        )
         row.update(
             sources_count=len(event.document_ids),
             document_ids="; ".join(event.document_ids),

@@ -24,7 +24,6 @@ from llm_extract.core.records import (
 )
 from llm_extract.domains.conflict.casualties import FatalityCounts
 from llm_extract.domains.conflict.checks import CROWDS, codebook_problem
-from llm_extract.domains.conflict.dataset import RULES as DATASET_RULES
 from llm_extract.domains.conflict.codebook import (
     CODES,
     CUES,
@@ -36,6 +35,7 @@ from llm_extract.domains.conflict.codebook import (
     EventType,
     SubEventType,
 )
+from llm_extract.domains.conflict.dataset import RULES as DATASET_RULES
 from llm_extract.domains.conflict.matching import (
     DIRECTION,
     GENERIC_NAMES,
