@@ -31,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import quality  # noqa: E402
-from quality import (  # noqa: E402
+import quality
+from quality import (
     OUT,
     GoldDocument,
     Prediction,
@@ -45,8 +45,8 @@ from quality import (  # noqa: E402
     wiki_scores,
 )
 
-from llm_extract.backends import resolve_backend  # noqa: E402
-from llm_extract.evaluation import score  # noqa: E402
+from llm_extract.backends import resolve_backend
+from llm_extract.evaluation import score
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "devsets" / "multilingual"
@@ -64,14 +64,16 @@ def articles(
         (english,), gold = quality.wikievents(1, WIKI_ROWS[doc_id])
         assert english.id == doc_id, (english.id, doc_id)
         raw = json.loads(
-            (quality.EVAL / "wikievents_dev.jsonl").read_text(encoding="utf-8").splitlines()[
-                WIKI_ROWS[doc_id]
-            ]
+            (quality.EVAL / "wikievents_dev.jsonl")
+            .read_text(encoding="utf-8")
+            .splitlines()[WIKI_ROWS[doc_id]]
         )
         original = [s[1] for s in raw["sentences"]]
         sentences = original if language == "en" else translated[doc_id][language]
         if len(sentences) != len(original):
-            raise SystemExit(f"{doc_id} {language}: {len(sentences)} sentences, not {len(original)}")
+            raise SystemExit(
+                f"{doc_id} {language}: {len(sentences)} sentences, not {len(original)}"
+            )
         starts_en = [sum(len(s) + 1 for s in original[:i]) for i in range(len(original))]
         starts = [sum(len(s) + 1 for s in sentences[:i]) for i in range(len(sentences))]
         moved = []
@@ -129,7 +131,8 @@ def main() -> None:
                 n = len(preds)
                 secs.setdefault(name, {})[lang] = (
                     f"{sum(p.seconds for p in preds.values()) / n:.0f} s, "
-                    f"{sum(p.prompt_tokens + p.completion_tokens for p in preds.values()) / n:.0f} tok"
+                    f"{sum(p.prompt_tokens + p.completion_tokens for p in preds.values()) / n:.0f}"
+                    " tok"
                 )
         if args.notes:
             docs = notes(args.data, lang, args.notes)
@@ -177,7 +180,8 @@ def main() -> None:
             print(f"| {name} | " + " | ".join(cells) + " |")
         if "naive" in fields and "llm_extract" in fields:
             print("\nllm_extract vs naive (mean field accuracy ratio): " + ", ".join(
-                f"{lang} {fields['llm_extract'][lang][0] / max(fields['naive'][lang][0], 1e-9):.2f}x"
+                f"{lang} "
+                f"{fields['llm_extract'][lang][0] / max(fields['naive'][lang][0], 1e-9):.2f}x"
                 for lang in langs
             ))  # fmt: skip
 
