@@ -62,11 +62,19 @@ _MONTH_SYNONYMS = {
         "ماي": "مايو", "جوان": "يونيو", "جويلية": "يوليو", "أوت": "أغسطس",
     },
 }  # fmt: skip
-# Parts of a day, as the English rules say them ("this morning" is the publication day, "last
-# night" the day before): dateparser's locales do not know them.
-_PARTS_OF_DAY = {
+# Number words from two to ten that dateparser's locales lack ("hace dos días", "há três dias",
+# "قبل ثلاثة أيام"); Arabic "two" is left out: اثنين is also Monday, and "two days" is يومين.
+_NUMBER_WORDS = {
+    "es": "dos tres cuatro cinco seis siete ocho nueve diez",
+    "pt": "dois|duas três quatro cinco seis sete oito nove dez",
+    "ar": "- ثلاثة|ثلاث أربعة|أربع خمسة|خمس ستة|ست سبعة|سبع ثمانية|ثماني تسعة|تسع عشرة|عشر",
+}
+# Phrases of a day or year, as the English rules say them ("this morning" is the publication day,
+# "last night" the day before) or as the locale does: dateparser's locales do not know them.
+_PHRASES = {
     "fr": {r"ce matin|cet? apr[eè]s-midi|ce soir": "this morning",
-           r"la nuit derni[eè]re|hier soir|hier dans la nuit": "last night"},
+           r"la nuit derni[eè]re|hier soir|hier dans la nuit": "last night",
+           r"l'an (?:dernier|pass[ée])": "l'année dernière"},
     "es": {r"esta (?:mañana|tarde|noche)|hoy por la (?:mañana|tarde|noche)": "this morning",
            r"anoche|ayer por la noche": "last night", "anteanoche": "2 days ago"},
     "pt": {r"esta (?:manhã|tarde|noite)|hoje de manhã": "this morning",
@@ -116,6 +124,13 @@ _LOCATIVE = [
 # language ("so" is German Sunday, "ago" Spanish August, "may" Spanish May): with the language
 # unknown, such words alone do not pick a language.
 _TELLING_WORD = re.compile(r"[^\W\d_]{4,}|[^\W\d_a-z]")
+# English words that are no date word in any of those languages (a test checks it): text with
+# one is not made only of another language's date words, and is not sent to dateparser's
+# detection, which takes most of the time of English sentences with the language unknown.
+ENGLISH_ONLY = ("the", "and", "of", "was", "were", "is", "are", "has", "have", "had", "been",
+                "said", "with", "for", "that", "from", "by", "at", "to", "after", "who",
+                "which", "their", "they", "killed", "people")  # fmt: skip
+_ENGLISH_ONLY = re.compile(rf"\b(?:{'|'.join(ENGLISH_ONLY)})\b")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
            "september", "october", "november", "december")  # fmt: skip
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -133,13 +148,17 @@ def _compiled(table: dict[str, str], template: str) -> dict[str, re.Pattern[str]
 _INTRODUCED = _compiled(_MONTH_AFTER, r"(?<![^\W\d_])(?:{})[\s'-]*$")
 _QUALIFIED = _compiled(_MONTH_BEFORE, r"\s*(?:{})(?![^\W\d_])")
 _NAME = _compiled(_NAMES, r"(?<!\w)(?:{})(?!\w)")
+_NUMBERS = {
+    lang: {words: str(n) for n, words in enumerate(numbers.split(), start=2) if words != "-"}
+    for lang, numbers in _NUMBER_WORDS.items()
+}
 _REWRITES = {
     lang: [
         (re.compile(rf"(?<![\w-])(?:{_alef(lang, words)})(?!\w)"), english)
-        for table in (_MONTH_SYNONYMS, _PARTS_OF_DAY)
+        for table in (_MONTH_SYNONYMS, _NUMBERS, _PHRASES)
         for words, english in table.get(lang, {}).items()
     ]
-    for lang in {*_MONTH_SYNONYMS, *_PARTS_OF_DAY}
+    for lang in {*_MONTH_SYNONYMS, *_NUMBERS, *_PHRASES}
 }
 
 
@@ -194,7 +213,7 @@ def _applicable(text: str) -> list[Locale]:
     from dateparser.conf import settings
     from dateparser.languages.loader import default_loader
 
-    if not _TELLING_WORD.search(text):
+    if not _TELLING_WORD.search(text) or _ENGLISH_ONLY.search(text):
         return []
     others = [lang for lang in AUTO_LANGUAGES if lang != "en"]
     found = default_loader.get_locale_map(languages=others, use_given_order=True).values()
