@@ -25,6 +25,7 @@ _MONTHS = {
     for m in names
 }  # fmt: skip
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_ABBREVIATIONS = {m for m in _MONTHS if len(m) <= 4 and m not in ("may", "june", "july")}
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\b")
@@ -54,18 +55,13 @@ def resolve_date(
     lang = language.lower().replace("_", "-").split("-")[0] if language else None
     english = lang in (None, "en")
     # Unknown or English: the English rules first. Another language: its own words first and
-    # the English rules last (a model may answer "on Wednesday" for "mercredi"). A bare year
-    # (the English rules read "10/03/2024" as 2024) is kept only when nothing reads more.
+    # the English rules last (see resolve_in). A bare year (the English rules read "10/03/2024"
+    # as 2024) is kept only when nothing reads more.
     first = _english(text, published) if english else None
     if first is not None and first[1] in _FINE:
         return first
     year: tuple[date | None, Precision] | None = first if first and first[0] else None
     for found in resolve_in(text, published, lang, _english):
-        if found[1] in _FINE:
-            return found
-        year = year or (found if found[0] else None)
-    if not english:
-        found = _english(text, published)
         if found[1] in _FINE:
             return found
         year = year or (found if found[0] else None)
@@ -89,14 +85,9 @@ def _english(text: str, published: date | None) -> tuple[date | None, Precision]
         if relative is not None:
             return relative
 
-    if m := _MONTH_YEAR.search(text):
-        # "May" alone is too ambiguous with the verb; require a year or a qualifier for it.
-        if (
-            m.group(1) == "may"
-            and not m.group(2)
-            and not re.search(r"(early|mid|late|in)\W+may", text)
-        ):
-            return None, "unknown"
+    for m in _MONTH_YEAR.finditer(text):
+        if not m.group(2) and not _lone_month(m, text):
+            continue
         month = _MONTHS[m.group(1)]
         in_year = int(m.group(2)) if m.group(2) else _infer_year(month, 1, published)
         if in_year is None:
@@ -105,6 +96,21 @@ def _english(text: str, published: date | None) -> tuple[date | None, Precision]
     if m := re.search(r"\b(19|20)\d{2}\b", text):
         return _safe(int(m.group(0)), 1, 1), "year"
     return None, "unknown"
+
+
+def _lone_month(m: re.Match[str], text: str) -> bool:
+    """Whether a month word without a day or a year names a month where it stands.
+
+    "May" is too ambiguous with the verb, and an abbreviation with other words ("Jan Egeland",
+    "Sept personnes", "en el mar"): they need a qualifier before them, or to be the whole
+    expression (the abbreviation). A full name counts anywhere.
+    """
+    word = m.group(1)
+    if word != "may" and word not in _ABBREVIATIONS:
+        return True
+    if re.search(r"\b(early|mid|late|in)\W+$", text[: m.start()]):
+        return True
+    return word != "may" and not re.search(r"[^\W\d_]", text[: m.start()] + text[m.end() :])
 
 
 def _relative(text: str, published: date) -> tuple[date | None, Precision] | None:
