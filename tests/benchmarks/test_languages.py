@@ -1,5 +1,5 @@
-"""benchmarks/languages.py without its dev set: the sentence-index mapping, the dry run's checks
-and a run against the fake server, on a three-sentence set written here."""
+"""benchmarks/languages.py and langset.py without the dev set: the sentence-index mapping, the
+dry run's checks and a run against the fake server, on a three-sentence set written here."""
 
 from __future__ import annotations
 
@@ -26,8 +26,13 @@ def languages() -> ModuleType:
     spec = importlib.util.spec_from_file_location("benchmarks_languages", BENCH)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    spec.loader.exec_module(module)  # puts benchmarks/ on sys.path, as running it does
     return module
+
+
+@pytest.fixture(scope="module")
+def langset(languages: ModuleType) -> ModuleType:
+    return importlib.import_module("langset")
 
 
 def write_set(folder: Path, fr: list[str] = FR, fr_mentions: list[Any] = MENTIONS,
@@ -52,14 +57,22 @@ def write_set(folder: Path, fr: list[str] = FR, fr_mentions: list[Any] = MENTION
     return folder
 
 
-def test_gold_mentions_move_to_the_translated_sentence_by_index(languages: ModuleType) -> None:
-    doc, mentions = languages.article_gold("a1.fr", FR, MENTIONS)
+def test_gold_mentions_move_to_the_translated_sentence_by_index(langset: ModuleType) -> None:
+    doc, mentions = langset.article_gold("a1.fr", FR, MENTIONS)
     assert doc.text == " ".join(FR)
     assert [doc.text[s:e] for s, e in (m.sentence for m in mentions)] == [FR[0], FR[2]]
 
 
-def test_a_sound_set_passes_the_dry_run(languages: ModuleType, tmp_path: Path) -> None:
-    assert languages.check_devset(write_set(tmp_path), ["en", "fr"]) == []
+def test_a_sound_set_passes_the_dry_run(
+    languages: ModuleType, langset: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = write_set(tmp_path)
+    assert langset.check_devset(data, ["en", "fr"]) == []
+    no_sources = str(tmp_path / "no-eval")  # nothing to compare with: the test needs no dev data
+    args = ["--data", str(data), "--dry-run", "--eval", no_sources, "--langs", "en,fr"]
+    assert languages.main(args) == 0
+    # A note-sized article goes whole: both gold events are in the one piece.
+    assert "fr: 1 articles (2 gold events" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -72,9 +85,9 @@ def test_a_sound_set_passes_the_dry_run(languages: ModuleType, tmp_path: Path) -
     ],
 )  # fmt: skip
 def test_the_dry_run_names_what_is_wrong(
-    languages: ModuleType, tmp_path: Path, change: dict[str, Any], problem: str
+    langset: ModuleType, tmp_path: Path, change: dict[str, Any], problem: str
 ) -> None:
-    problems = languages.check_devset(write_set(tmp_path, **change), ["en", "fr"])
+    problems = langset.check_devset(write_set(tmp_path, **change), ["en", "fr"])
     assert any(problem in p for p in problems), problems
 
 
