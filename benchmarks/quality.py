@@ -49,7 +49,7 @@ from typing import Literal
 import instructor
 from pydantic import BaseModel, Field
 
-from llm_extract import Extractor, LlmExtractError
+from llm_extract import ExtractionResult, Extractor, LlmExtractError
 from llm_extract.backends import Backend, resolve_backend
 from llm_extract.evaluation import (
     GoldDocument,
@@ -281,6 +281,13 @@ def run_extractor(
         "conflict_events", backend=backend, template=own_template, chunk_chars=chunk_chars,
         strategy=make_strategy(spec),
     )  # fmt: skip
+    return extractor_runner(extractor)
+
+
+def extractor_runner(
+    extractor: Extractor, results: dict[str, ExtractionResult] | None = None
+) -> Callable[[GoldDocument], Prediction]:
+    """Run ``extractor`` on a gold document; each result is also kept in ``results`` by id."""
 
     def run(doc: GoldDocument) -> Prediction:
         started = time.perf_counter()
@@ -292,6 +299,8 @@ def run_extractor(
                               prompt_tokens=usage.prompt_tokens if usage else 0,
                               completion_tokens=usage.completion_tokens if usage else 0,
                               seconds=time.perf_counter() - started)  # fmt: skip
+        if results is not None:
+            results[doc.id] = result
         prediction = from_result(result, doc.text)
         prediction.seconds = time.perf_counter() - started
         return prediction
