@@ -49,6 +49,12 @@ class ReviewDocument:
     failed_spans: list[tuple[int, int]] = field(default_factory=list)
     #: Per record, what its flags say (the model kept a code its own quotes contradict).
     flags: dict[int, list[str]] = field(default_factory=dict)
+    #: The document's language (ISO 639-1), when the row says it.
+    language: str | None = None
+    #: Records left out because they failed validation after the re-asks: their errors.
+    dropped: list[str] = field(default_factory=list)
+    #: How the document was read, when the row says (e.g. a language without word lists).
+    notes: list[str] = field(default_factory=list)
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -102,9 +108,16 @@ def load_documents(path: Path) -> list[ReviewDocument]:
             if isinstance(c, dict) and {"start", "end"} <= c.keys()
         ]
         flags = row_flags(row)
+        dropped = [
+            str(d.get("error", "")) for d in row.get("dropped_records") or [] if isinstance(d, dict)
+        ]
+        notes: list[Any] = row["notes"] if isinstance(row.get("notes"), list) else []
         docs.append(
-            ReviewDocument(doc_id, source, status, text, records, spans, None, failed, flags)
-        )
+            ReviewDocument(
+                doc_id, source, status, text, records, spans, None, failed, flags,
+                language=row.get("language"), dropped=dropped, notes=[str(n) for n in notes],
+            )
+        )  # fmt: skip
     return docs
 
 

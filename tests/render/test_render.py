@@ -104,6 +104,21 @@ def test_flagged_records_carry_what_to_review(tmp_path: Path) -> None:
     assert [r["review"] for r in doc["records"]] == [[], [flags[0]["problem"]]]
 
 
+def test_language_notes_and_dropped_records_are_shown(tmp_path: Path) -> None:
+    dropped = [{"error": "event_date: after the publication date", "record": {"x": 1}}]
+    note = "The conflict codebook has no word lists for the language 'de'."
+    line = row("d1", TEXT, [record(TEXT, ["Police fired tear gas"])], language="de",
+               dropped_records=dropped, notes=[note])  # fmt: skip
+    results = write_rows(tmp_path / "r.jsonl", [line])
+    assert render(results, tmp_path / "review.html").exit_code == 0
+    doc = page_data((tmp_path / "review.html").read_text())["docs"][0]
+    assert (doc["language"], doc["dropped"], doc["notes"]) == (
+        "de",
+        ["event_date: after the publication date"],
+        [note],
+    )
+
+
 def test_summary_charts_count_types_and_fatalities(tmp_path: Path) -> None:
     records = [
         record(TEXT, ["Two protesters died"], fatalities=2),

@@ -110,7 +110,8 @@
     var section = el("section", "doc");
     section.id = "doc-" + di;
     section.appendChild(el("h2", null, doc.id));
-    var meta = doc.source + " | " + doc.status + " | " + doc.records.length + " record(s)";
+    var meta = doc.source + " | " + doc.status + " | " + doc.records.length + " record(s)" +
+      (doc.language ? " | language: " + doc.language : "");
     section.appendChild(el("div", "meta", meta));
     if (doc.error) {
       section.appendChild(el("p", "error", "Extraction failed: " + doc.error));
@@ -120,6 +121,12 @@
       var failed = "Extraction failed on characters " + doc.failedSpans.join(", ") +
         ": records may be missing there (a rerun of extract -o retries them).";
       section.appendChild(el("p", "error", failed));
+    }
+    (doc.notes || []).forEach(function (note) { section.appendChild(el("p", "note", note)); });
+    if (doc.dropped && doc.dropped.length) {
+      var dropped = doc.dropped.length + " record(s) of the model's answer failed validation " +
+        "after the re-asks and were left out: " + doc.dropped.join(" | ");
+      section.appendChild(el("p", "error", dropped));
     }
     section.appendChild(renderText(doc, di));
     if (doc.records.length) section.appendChild(renderTable(doc, di));
