@@ -103,3 +103,29 @@ def test_prefix_files_are_written_before_use_and_depend_on_the_prefix_alone(
     cached(strikes, "Crowds marched in Lagos.")
     again = {f.name: f.read_bytes() for f in (tmp_path / "prompt-cache").glob("*.slot")}
     assert again and all(files[name] == data for name, data in again.items())
+
+
+FRENCH = Path(__file__).resolve().parents[2] / "examples" / "fr_diafarabe_2024.txt"
+
+
+def test_a_french_article_gives_its_events_in_french(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The team's own French article (not a translation of any dev or held-out text): the
+    quick start's command finds its clash and drone strike on the right days, and does not
+    code the background total."""
+    pytest.importorskip("xllamacpp", reason="needs pip install -e '.[local]'")
+    monkeypatch.setenv("LLM_EXTRACT_CACHE_DIR", str(Path.home() / ".cache" / "llm_extract"))
+    res = CliRunner().invoke(app, ["extract", str(FRENCH), "--published", "2024-03-14"])
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    print(json.dumps(data["records"], indent=1, ensure_ascii=False))
+    assert data["language"] == "fr"
+    text = FRENCH.read_text(encoding="utf-8")
+    for record in data["records"]:
+        for ev in record["evidence"]:
+            assert text[ev["start"] : ev["end"]] == ev["quote"]
+    found = {(r["sub_event_type"], r["event_date"]["date"]) for r in data["records"]}
+    expected = {("Armed clash", "2024-03-12"), ("Air/drone strike", "2024-03-13")}
+    assert expected <= found, found
+    background = text.index("Depuis janvier, plus de 400 personnes")
+    cited = [ev["start"] for r in data["records"] for ev in r["evidence"]]
+    assert background not in cited, "the background total is not an event"
